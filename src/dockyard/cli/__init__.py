@@ -1,0 +1,1 @@
+"""dockyard.cli: the ``dockyard`` command line (typer). One module per command."""
