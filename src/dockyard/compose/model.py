@@ -379,7 +379,7 @@ class Project:
     ``services`` holds the services enabled by the active profiles only; ``disabled_services``
     holds the others. ``environment`` is the interpolation environment the project was
     loaded with (may contain secret markers, never secret values: see the loader docs).
-    ``source_map`` locates any path for error messages.
+    ``source_map`` locates any path for error messages; ``files`` holds referenced file contents.
     """
 
     name: str
@@ -394,4 +394,9 @@ class Project:
     config_files: tuple[str, ...] = ()
     environment: Mapping[str, str] = field(default_factory=_empty)
     extensions: Mapping[str, Any] = field(default_factory=_empty)
+    # Contents of the local files the project references, keyed by absolute path: env_file
+    # files, configs/secrets ``file`` sources, and every regular file under a bind-mount source
+    # that exists (a directory source contributes ``<dir>/<relative path>`` keys). Later layers
+    # read these instead of the disk, and a Composition stores them.
+    files: Mapping[str, bytes] = field(default_factory=_empty, compare=False, repr=False)
     source_map: SourceMap = field(default_factory=SourceMap, compare=False, repr=False)
