@@ -92,9 +92,9 @@ def test_integers_written_as_floats_are_integers_and_booleans_are_not_numbers():
 
 
 def test_duplicate_list_items_are_reported_with_their_indexes():
-    [error] = schema.validate({"services": {"a": {"image": "x", "dns": ["1.1.1.1", "1.1.1.1"]}}}, file="c", positions={})
+    [error] = schema.validate({"services": {"a": {"image": "x", "ports": ["80:80", "80:80"]}}}, file="c", positions={})
 
-    assert error.message == "services.a.dns items at 0 and 1 are equal"
+    assert error.message == "services.a.ports items at 0 and 1 are equal"
 
 
 def test_the_vendored_schema_is_the_oracle_copy_named_in_the_notice():
