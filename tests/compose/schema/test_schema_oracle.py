@@ -10,7 +10,7 @@ import pytest
 from dockyard.compose import schema
 from dockyard.errors import SchemaError
 
-ORACLE = Path("/work/shared/oracle/compose-spec/validation.json")
+ORACLE = Path(__file__).resolve().parents[4] / "shared" / "oracle" / "compose-spec" / "validation.json"
 CASES = json.loads(ORACLE.read_text())["schema_cases"]
 
 

@@ -14,7 +14,7 @@ import yaml
 
 from dockyard.compose import validation
 
-ORACLE = Path("/work/shared/oracle/compose-spec/validation.json")
+ORACLE = Path(__file__).resolve().parents[4] / "shared" / "oracle" / "compose-spec" / "validation.json"
 CASES = json.loads(ORACLE.read_text())["semantic_cases"]
 
 
