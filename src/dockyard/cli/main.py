@@ -14,6 +14,7 @@ import typer
 COMMANDS: tuple[str, ...] = (
     "dockyard.cli.config_cmd",
     "dockyard.cli.validate_cmd",
+    "dockyard.cli.dashboard_cmd",
 )
 
 app = typer.Typer(

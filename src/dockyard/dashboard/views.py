@@ -1,0 +1,213 @@
+"""The dashboard's pages and htmx fragments: parse the request, ask the engine, pick a template.
+
+Views hold no Kubernetes or compose logic; every read and every action is one call on the
+``Cluster`` in ``request.app.state.cluster`` (``dashboard/engine.py``), which delegates to the
+reconcile engine the CLI uses. Plain ``def`` views run in Starlette's thread pool (the engine is
+synchronous); the two streams (live services, logs) are ``async`` and server-sent events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from dockyard.errors import DockyardError
+
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def _cluster(request: Request):
+    return request.app.state.cluster
+
+
+def _render(request: Request, name: str, context: dict, status_code: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def _form_value(form, key: str) -> str:
+    value = form.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+# -- environments ------------------------------------------------------------------------------------
+
+def environments(request: Request) -> Response:
+    return _environments_page(request)
+
+
+def _environments_page(request: Request, *, message: str = "", error: str = "", status_code: int = 200) -> Response:
+    try:
+        rows = _cluster(request).environments()
+    except DockyardError as exc:
+        rows, error = [], error or str(exc)
+    template = "_environments.html" if request.headers.get("hx-request") else "environments.html"
+    return _render(request, template, {"environments": rows, "message": message, "error": error},
+                   status_code=status_code)
+
+
+async def create_environment(request: Request) -> Response:
+    name = _form_value(await request.form(), "name").strip()
+    return await _in_thread(request, _create_environment, name)
+
+
+def _create_environment(request: Request, name: str) -> Response:
+    try:
+        _cluster(request).create_environment(name)
+    except DockyardError as exc:
+        return _environments_page(request, error=str(exc), status_code=422)
+    return _environments_page(request, message=f"Environment {name} created.")
+
+
+def delete_environment(request: Request) -> Response:
+    name = request.path_params["env"]
+    try:
+        _cluster(request).delete_environment(name)
+    except DockyardError as exc:
+        return _environments_page(request, error=str(exc), status_code=422)
+    return _environments_page(request, message=f"Environment {name} is being deleted.")
+
+
+# -- one environment ---------------------------------------------------------------------------------
+
+def environment(request: Request) -> Response:
+    env = request.path_params["env"]
+    try:
+        view = _cluster(request).environment(env)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+    return _render(request, "environment.html", {"env": env, "view": view})
+
+
+def services_fragment(request: Request) -> Response:
+    env = request.path_params["env"]
+    return _render(request, "_services.html", {"env": env, "services": _cluster(request).services(env)})
+
+
+async def live_services(request: Request) -> Response:
+    """Server-sent ``services`` events: the services table, re-rendered whenever the watch sees a change."""
+    env = request.path_params["env"]
+    cluster = _cluster(request)
+    template = request.app.state.templates.get_template("_services.html")
+
+    async def stream() -> AsyncIterator[str]:
+        last = None
+        async for services in cluster.watch_services(env):
+            html = template.render(env=env, services=services)
+            if html != last:
+                last = html
+                yield _sse("services", html)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def set_config(request: Request) -> Response:
+    form = await request.form()
+    key, value = _form_value(form, "key").strip(), _form_value(form, "value")
+    return await _in_thread(request, _settings_action, "set_config", key, value, f"{key} set.")
+
+
+def unset_config(request: Request) -> Response:
+    key = request.path_params["key"]
+    return _settings_action(request, "unset_config", key, None, f"{key} unset.")
+
+
+async def set_secret(request: Request) -> Response:
+    form = await request.form()
+    key, value = _form_value(form, "key").strip(), _form_value(form, "value")
+    return await _in_thread(request, _settings_action, "set_secret", key, value, f"secret {key} set.")
+
+
+def unset_secret(request: Request) -> Response:
+    key = request.path_params["key"]
+    return _settings_action(request, "unset_secret", key, None, f"secret {key} unset.")
+
+
+def _settings_action(request: Request, action: str, key: str, value: str | None, done: str) -> Response:
+    env = request.path_params["env"]
+    cluster = _cluster(request)
+    message, error = done, ""
+    try:
+        call = getattr(cluster, action)
+        call(env, key) if value is None else call(env, key, value)
+    except DockyardError as exc:
+        message, error = "", str(exc)
+    context = {"env": env, "settings": cluster.settings(env), "message": message, "error": error}
+    return _render(request, "_settings.html", context, status_code=422 if error else 200)
+
+
+# -- compose editor ----------------------------------------------------------------------------------
+
+def editor(request: Request) -> Response:
+    env = request.path_params["env"]
+    try:
+        document = _cluster(request).compose_document(env)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+    return _render(request, "editor.html", {"env": env, "document": document})
+
+
+async def validate_compose(request: Request) -> Response:
+    form = await request.form()
+    return await _in_thread(request, _validate, _form_value(form, "compose"))
+
+
+def _validate(request: Request, text: str) -> Response:
+    env = request.path_params["env"]
+    check = _cluster(request).check_compose(env, text)
+    return _render(request, "_check.html", {"env": env, "check": check}, status_code=200)
+
+
+async def save_compose(request: Request) -> Response:
+    form = await request.form()
+    return await _in_thread(request, _save, _form_value(form, "compose"), _form_value(form, "validated"))
+
+
+def _save(request: Request, text: str, validated: str) -> Response:
+    env = request.path_params["env"]
+    outcome = _cluster(request).save_compose(env, text, validated_digest=validated)
+    template = "_saved.html" if outcome.saved else "_check.html"
+    return _render(request, template, {"env": env, "check": outcome.check, "outcome": outcome})
+
+
+# -- logs --------------------------------------------------------------------------------------------
+
+def logs(request: Request) -> Response:
+    env, service = request.path_params["env"], request.path_params["service"]
+    try:
+        pods = _cluster(request).service_pods(env, service)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+    return _render(request, "logs.html", {"env": env, "service": service, "pods": pods})
+
+
+async def log_stream(request: Request) -> Response:
+    """Server-sent ``line`` events (``{"pod": ..., "text": ...}``) from every pod, then ``end`` unless following."""
+    env, service = request.path_params["env"], request.path_params["service"]
+    follow = request.query_params.get("follow") == "1"
+    cluster = _cluster(request)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            async for pod, text in cluster.stream_logs(env, service, follow=follow):
+                yield _sse("line", json.dumps({"pod": pod, "text": text}))
+        except DockyardError as exc:
+            yield _sse("problem", str(exc))
+        yield _sse("end", "")
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+def _sse(event: str, data: str) -> str:
+    lines = "".join(f"data: {line}\n" for line in data.split("\n"))
+    return f"event: {event}\n{lines}\n"
+
+
+async def _in_thread(request: Request, view, *args) -> Response:
+    """Run a synchronous view body (it calls the engine) off the event loop, after async form parsing."""
+    return await asyncio.to_thread(view, request, *args)
