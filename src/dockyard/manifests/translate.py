@@ -1,0 +1,178 @@
+"""``translate``: a loaded compose project + an environment → the exact Kubernetes objects to apply.
+
+Pure: no file reads, no subprocess, no printing, no exit. Steps, in order:
+
+1. name every service (DNS-1035; collisions are errors, renames are warnings);
+2. refuse env-secret markers anywhere a Secret reference cannot go (``secretrefs``);
+3. per service: policy baseline, ports, storage, configs/secrets mounts, container, workload,
+   Services (the name and every alias);
+4. project-level objects: PVCs, compose configs/secrets;
+5. order for apply (``ordering``) and check no marker survived.
+
+Every compose key is either mapped by a builder or named in a warning (``UNMAPPED``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dockyard.compose.model import Project, Service
+from dockyard.compose.tree import dotted
+
+from . import containers, files, names, ordering, policy, secretrefs, services, volumes, workloads
+from .context import Context, RenderOptions
+from .result import Environment, ObjectRef, Rendered, ServiceRender
+
+__all__ = ["RenderOptions", "translate"]
+
+# Service attributes dockyard does not map: (attribute, is it set?, why it is dropped).
+UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("domainname", bool, "domainname is not mapped; pods get the cluster domain"),
+    ("init", lambda v: v is not None, "init is not mapped; use an image with an init process (e.g. tini)"),
+    ("stop_signal", bool, "stop_signal is not mapped; Kubernetes sends SIGTERM"),
+    ("ulimits", bool, "ulimits are set by the node's container runtime, not per pod"),
+    ("logging", bool, "logging drivers are not mapped; the cluster collects container stdout/stderr"),
+    ("security_opt", bool, "security_opt is not mapped; use the pod securityContext"),
+    ("container_name", bool, "container_name is ignored: pods are named by Kubernetes; use the service name"),
+)
+_SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
+
+
+def _dns_names(ctx: Context) -> dict[str, str]:
+    pairs = [(name, names.dns_label(name)) for name in sorted(ctx.project.services)]
+    collision = names.find_collisions(pairs)
+    if collision:
+        first, second, dns = collision
+        raise ctx.error(("services", second), f"services {first!r} and {second!r} both become the Kubernetes name "
+                        f"{dns!r}; rename one")
+    for name, dns in pairs:
+        if dns != name:
+            ctx.warn(("services", name), f"service {name!r} is named {dns!r} in Kubernetes (DNS name)", name)
+    return dict(pairs)
+
+
+def _refuse_misplaced_secrets(ctx: Context) -> None:
+    for name, service in sorted(ctx.project.services.items()):
+        for path, text in secretrefs.scan(service, ("services", name)):
+            rel = path[2:]
+            if rel[:1] == ("extensions",) or any(rel[: len(ok)] == ok for ok in _SECRET_OK):
+                continue
+            keys = ", ".join(secretrefs.keys_in(text)) or "?"
+            raise ctx.error(path, f"env-secret {keys} cannot be used in {dotted(path)}: secret values only go into "
+                            "environment, entrypoint/command and CMD-SHELL healthchecks (they stay in the Secret)")
+    for section in ("volumes", "networks", "secrets", "configs"):
+        for key, obj in sorted(getattr(ctx.project, section).items()):
+            for path, text in secretrefs.scan(obj, (section, key)):
+                if path[2:3] in (("extensions",), ("content",)):
+                    continue
+                raise ctx.error(path, f"env-secret {', '.join(secretrefs.keys_in(text))} cannot be used in "
+                                f"{dotted(path)}: secret values only go into environment, command and healthchecks")
+
+
+def _warn_unmapped(ctx: Context, service: Service) -> None:
+    base = ("services", service.name)
+    for attr, is_set, message in UNMAPPED:
+        if is_set(getattr(service, attr)):
+            ctx.warn((*base, attr), message, service.name)
+    for key in sorted(service.other):
+        ctx.warn((*base, key), f"{key} is not mapped to Kubernetes", service.name)
+    if service.network_mode and service.network_mode not in ("host", "bridge", "default"):
+        ctx.warn((*base, "network_mode"), f"network_mode {service.network_mode!r} is not mapped: every pod has its "
+                 "own network; reach other services by name", service.name)
+    for network, settings in sorted(service.networks.items()):
+        if settings and (settings.ipv4_address or settings.ipv6_address):
+            ctx.warn((*base, "networks", network), "fixed IP addresses are not mapped; use the service's DNS name", service.name)
+    deploy = service.deploy
+    if deploy:
+        if deploy.rollback_config:
+            ctx.warn((*base, "deploy", "rollback_config"), "rollback_config is not mapped (kubectl rollout undo)", service.name)
+        policy_ = deploy.restart_policy
+        if policy_ and (policy_.delay is not None or policy_.window is not None):
+            ctx.warn((*base, "deploy", "restart_policy"), "restart_policy delay/window are not mapped (kubelet backs off)", service.name)
+    for name, dep in service.depends_on.items():
+        if dep.restart:
+            ctx.warn((*base, "depends_on", name, "restart"), "restart on dependency change is not mapped", service.name)
+
+
+def _warn_project(ctx: Context) -> None:
+    for key, network in sorted(ctx.project.networks.items()):
+        if key != "default" and (network.driver or network.internal or network.driver_opts or network.external):
+            ctx.warn(("networks", key), "networks are not isolated in Kubernetes: every service can reach every other")
+    for key, volume in sorted(ctx.project.volumes.items()):
+        if volume.labels:
+            ctx.warn(("volumes", key, "labels"), "volume labels are not mapped")
+
+
+def _ref(obj: dict[str, Any]) -> ObjectRef:
+    return ObjectRef(obj["apiVersion"], obj["kind"], obj["metadata"]["name"], obj["metadata"].get("namespace"))
+
+
+def _render_service(ctx: Context, service: Service, alias_dns: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any], set[str]]:
+    policy.check(ctx, service)
+    _warn_unmapped(ctx, service)
+    ports = services.container_ports(ctx, service)
+    storage = volumes.pod_storage(ctx, service)
+    file_volumes, file_mounts = files.file_mounts(ctx, service)
+    for volume, mount in zip(file_volumes, file_mounts):
+        storage.add(volume, mount)
+    if service.devices and ctx.allowed("devices"):
+        for index, device in enumerate(service.devices):
+            name = names.joined("device", str(index))
+            storage.add({"name": name, "hostPath": {"path": str(device.get("source", ""))}},
+                        {"name": name, "mountPath": str(device.get("target") or device.get("source", ""))})
+    parts = containers.container(ctx, service, ports, storage.mounts)
+    kind = workloads.kind(service)
+    pod = workloads.pod_spec(ctx, service, parts.container, storage.volumes, kind)
+    workload = workloads.workload(ctx, service, pod, storage.exclusive_claims)
+    objects = list(storage.objects)
+    if parts.env_config_map is not None:
+        objects.append(parts.env_config_map)
+    objects += services.discovery(ctx, service, ports, alias_dns)
+    return objects, workload, parts.secret_keys
+
+
+def _config_keys(ctx: Context, service: str) -> frozenset[str]:
+    known = frozenset(ctx.environment.config)
+    references = ctx.options.config_references
+    if references is None:
+        return known
+    return frozenset(references.get(service, frozenset())) & known
+
+
+def translate(project: Project, environment: Environment, *, options: RenderOptions = RenderOptions()) -> Rendered:
+    """The objects to apply for ``project`` in ``environment``, in apply order, with warnings."""
+    ctx = Context(project, environment, options)
+    ctx.dns_names = _dns_names(ctx)
+    _refuse_misplaced_secrets(ctx)
+    _warn_project(ctx)
+    order = ordering.service_order(ctx, project)
+    alias_dns = services.alias_names(ctx, services.aliases(ctx))
+
+    objects: list[dict[str, Any]] = []
+    renders: dict[str, ServiceRender] = {}
+    for name in sorted(project.services):
+        service = project.services[name]
+        owned, workload, secret_keys = _render_service(ctx, service, alias_dns.get(name, []))
+        objects += owned + [workload]
+        renders[name] = ServiceRender(
+            name=name,
+            dns_name=ctx.dns_names[name],
+            workload=_ref(workload),
+            objects=tuple(_ref(o) for o in [*owned, workload]),
+            depends_on=dict(service.depends_on),
+            config_keys=_config_keys(ctx, name),
+            secret_keys=frozenset(secret_keys),
+            has_healthcheck="readinessProbe" in workload["spec"]["template"]["spec"]["containers"][0],
+        )
+    objects += volumes.claims(ctx) + files.file_objects(ctx)
+    rank = {ctx.dns_names[name]: index for index, name in enumerate(order)}
+    ordered = ordering.apply_order(objects, rank)
+    _assert_no_marker(ctx, ordered)
+    return Rendered(environment=environment, objects=tuple(ordered), services=renders, warnings=tuple(ctx.warnings))
+
+
+def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
+    for obj in objects:
+        for path, _ in secretrefs.scan(obj, (obj["kind"], obj["metadata"]["name"])):
+            raise ctx.error(path, "internal error: an env-secret reference reached a rendered object; please report this")
