@@ -1,0 +1,157 @@
+"""The kopf handlers: declarations only, each a few lines that hand over to the engine.
+
+``register(registry)`` declares them on a registry (not kopf's global one, so two operators can run in
+one process, as the HA tests do). Every Composition trigger ends in ``compositions.reconcile`` (the
+one engine call); handler triggers run it at once under the composition's lock so kopf sees the
+error and applies its backoff; the others (owned objects, Events, env-config/env-secret changes) ask
+the ``ReconcileQueue`` for a debounced run. Environments are handled by ``environments.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+import kopf
+
+from dockyard.controller import compositions, environments
+from dockyard.controller.errors import kopf_errors
+from dockyard.controller.run import ControllerState
+from dockyard.manifests.result import LABEL_COMPOSITION
+
+GROUP = "dockyard.dev"
+VERSION = "v1alpha1"
+WORKLOAD_KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "DaemonSet", "Job", "PersistentVolumeClaim"})
+WATCHED_OWNED = (("apps", "v1", "deployments"), ("apps", "v1", "daemonsets"), ("batch", "v1", "jobs"), ("", "v1", "pods"))
+
+__all__ = ["register"]
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _state(memo: Any) -> ControllerState:
+    return memo.state
+
+
+def _compositions_in(state: ControllerState, namespace: str | None) -> list[str]:
+    if not namespace or state.compositions is None:
+        return []
+    return sorted(set(state.compositions.get(namespace, [])))
+
+
+def _request_namespace(state: ControllerState, namespace: str | None, delay: float | None = None) -> None:
+    for name in _compositions_in(state, namespace):
+        state.queue.request((namespace, name), delay)
+
+
+def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.OperatorRegistry:
+    composition = dict(group=GROUP, version=VERSION, plural="compositions", registry=registry)
+    environment = dict(group=GROUP, version=VERSION, plural="environments", registry=registry)
+
+    @kopf.on.startup(registry=registry)
+    async def start(memo: kopf.Memo, logger, **_: Any) -> None:
+        await compositions.start(_state(memo))
+        logger.info("Started dockyard controller")
+
+    @kopf.on.cleanup(registry=registry)
+    async def stop(memo: kopf.Memo, **_: Any) -> None:
+        await compositions.stop(_state(memo))
+
+    @kopf.on.login(registry=registry)
+    def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
+        return compositions.connection_info(_state(memo))
+
+    # ------------------------------------------------------------ indexes (in memory, no requests)
+
+    @kopf.index(**environment)
+    def suspended_namespaces(name: str, spec: Mapping[str, Any], **_: Any) -> dict[str, bool]:
+        return {environments.namespace_of(name, spec): bool(spec.get("suspended", False))}
+
+    @kopf.index(**composition)
+    def compositions_by_namespace(namespace: str, name: str, **_: Any) -> dict[str, str]:
+        return {namespace: name}
+
+    @kopf.on.startup(registry=registry)
+    def keep_indexes(memo: kopf.Memo, suspended_namespaces, compositions_by_namespace, **_: Any) -> None:
+        _state(memo).suspended = suspended_namespaces
+        _state(memo).compositions = compositions_by_namespace
+
+    # ------------------------------------------------------------ compositions
+
+    @kopf.on.create(**composition)
+    @kopf.on.update(**composition, field="spec")
+    @kopf.on.resume(**composition)
+    async def composition_changed(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
+        with kopf_errors():
+            await compositions.reconcile_now(_state(memo), (namespace, name), body)
+
+    @kopf.timer(**composition, interval=resync, initial_delay=resync, idle=resync / 2)
+    async def composition_resync(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
+        with kopf_errors():
+            await compositions.reconcile_now(_state(memo), (namespace, name), body)
+
+    @kopf.on.delete(**composition)
+    async def composition_deleted(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
+        with kopf_errors():
+            await compositions.delete(_state(memo), (namespace, name), body)
+
+    # ------------------------------------------------------------ what makes a composition's status move
+
+    for group, version, plural in WATCHED_OWNED:
+        @kopf.on.event(group, version, plural, labels={LABEL_COMPOSITION: kopf.PRESENT}, registry=registry)
+        def owned_changed(namespace: str, labels: Mapping[str, str], memo: kopf.Memo, **_: Any) -> None:
+            _state(memo).queue.request((namespace, labels[LABEL_COMPOSITION]))
+
+    def _about_workload(body: Mapping[str, Any], **_: Any) -> bool:
+        return (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS
+
+    @kopf.on.event("", "v1", "events", when=_about_workload, registry=registry)
+    def workload_event(namespace: str, memo: kopf.Memo, **_: Any) -> None:
+        _request_namespace(_state(memo), namespace)
+
+    @kopf.on.event("", "v1", "configmaps", field="metadata.name", value="env-config", registry=registry)
+    @kopf.on.event("", "v1", "secrets", field="metadata.name", value="env-secret", registry=registry)
+    def environment_values_changed(namespace: str, type: str | None, memo: kopf.Memo, **_: Any) -> None:
+        if type is not None:  # None: the initial listing, already covered by resume
+            _request_namespace(_state(memo), namespace)
+
+    # ------------------------------------------------------------ environments
+
+    @kopf.on.create(**environment)
+    @kopf.on.update(**environment, field="spec")
+    @kopf.on.resume(**environment)
+    async def environment_changed(name: str, spec, meta, patch, memo: kopf.Memo, logger, **_: Any) -> None:
+        state = _state(memo)
+        env = environments.EnvironmentSpec.from_resource(name, spec)
+        generation = meta.get("generation")
+        try:
+            with kopf_errors():
+                changed = await environments.ensure_environment(state.env_client, env)
+        except (kopf.TemporaryError, kopf.PermanentError) as exc:
+            patch.status["conditions"] = [environments.condition("Ready", False, "Failed", str(exc), generation, _now())]
+            raise
+        if changed:
+            logger.info("Environment %s: %s %d workloads", name, "suspended" if env.suspended else "resumed", changed)
+        if not env.suspended:
+            _request_namespace(state, env.namespace, delay=0)
+        message = "suspended: workloads scaled to 0" if env.suspended else f"namespace {env.namespace} ready"
+        patch.status["namespace"] = env.namespace
+        patch.status["suspended"] = env.suspended
+        patch.status["observedGeneration"] = generation
+        patch.status["conditions"] = [
+            environments.condition("Ready", True, "Suspended" if env.suspended else "Reconciled", message, generation,
+                                   _now())
+        ]
+
+    @kopf.on.delete(**environment)
+    async def environment_deleted(name: str, spec, memo: kopf.Memo, **_: Any) -> None:
+        env = environments.EnvironmentSpec.from_resource(name, spec)
+        with kopf_errors():
+            gone = await environments.delete_environment(_state(memo).env_client, env)
+        if not gone:
+            raise kopf.TemporaryError(f"waiting for namespace {env.namespace} to be deleted", delay=2)
+
+    return registry
