@@ -1,0 +1,130 @@
+"""``dockyard render``: the exact Kubernetes objects a compose file becomes, with no cluster.
+
+The options here are shared with ``dockyard plan`` (``plan_cmd`` imports them): both build the
+same ``Environment`` and interpolation variables the controller would use, never the shell's.
+Warnings go to stderr so stdout stays valid YAML/JSON.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from dockyard.manifests.result import Rendered
+
+FILES = typer.Option(None, "--file", "-f", help="Compose file(s), merged in order (default: compose.yaml here).")
+ENV = typer.Option("dev", "--env", "-e", help="Environment name; objects go to namespace env-NAME.")
+CONFIG = typer.Option(None, "--config", help="Env-config value K=V, interpolated like the controller does (repeatable).")
+CONFIG_FILE = typer.Option(None, "--config-file", help="Dotenv file of env-config values (repeatable).")
+SECRET_KEYS = typer.Option(None, "--secret-keys", help="Env-secret keys K1,K2 (values are never needed to render).")
+VARS = typer.Option(None, "--var", help="Variable K=V, highest precedence (repeatable).")
+PROFILES = typer.Option(None, "--profile", help="Compose profile to enable (repeatable).")
+ALLOW = typer.Option(None, "--allow", help="Lift a baseline policy: privileged, host-network, host-pid, host-ipc, "
+                                          "host-ports, devices, host-path (repeatable).")
+ENV_FILES = typer.Option(None, "--env-file", help="Dotenv file(s) for interpolation instead of .env (repeatable).")
+PROJECT_NAME = typer.Option(None, "--project-name", "-p", help="Project (composition) name.")
+PROJECT_DIR = typer.Option(None, "--project-directory", help="Project directory (default: the first file's).")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render)
+
+
+def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
+    from dockyard.errors import DockyardError
+
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise DockyardError(f"{option} expects KEY=VALUE, got {item!r}")
+        out[key] = value
+    return out
+
+
+def _config_files(paths: list[str] | None) -> dict[str, str]:
+    from dockyard.compose.files import DiskSource, parse_dotenv, read_text
+    from dockyard.errors import EnvFileError
+
+    out: dict[str, str] = {}
+    for path in paths or []:
+        out.update(parse_dotenv(read_text(DiskSource(), path, what="config file", error=EnvFileError), lambda _: None, file=path))
+    return out
+
+
+def rendered_from_options(
+    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
+    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
+    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
+) -> Rendered:
+    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
+    import dataclasses
+    import os
+
+    from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
+    from dockyard.compose.environment import find_config_files
+    from dockyard.errors import DockyardError
+    from dockyard.manifests import policy
+    from dockyard.manifests.names import dns_label
+    from dockyard.manifests.render import config_references, load_project
+    from dockyard.manifests.result import Environment
+    from dockyard.manifests.translate import RenderOptions, translate
+
+    unknown = sorted(set(allow or []) - set(policy.NAMES))
+    if unknown:
+        raise DockyardError(f"--allow {', '.join(unknown)}: unknown policy (known: {', '.join(policy.NAMES)})")
+    if not dns_label(env) == env:
+        raise DockyardError(f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')")
+    cwd = os.getcwd()
+    paths = find_config_files(files or [], project_directory or cwd, {}, DiskSource())
+    working_dir = os.path.abspath(project_directory) if project_directory else os.path.dirname(paths[0])
+    keys = frozenset(k.strip() for item in secret_keys or [] for k in item.split(",") if k.strip())
+    environment = Environment(
+        name=env,
+        config={**_config_files(config_file), **_pairs(config, "--config")},
+        secret_keys=keys,
+        allow=frozenset(allow or []),
+    )
+    details = ConfigDetails(working_dir=working_dir, config_files=[ConfigFile(p) for p in paths], environment={})
+    load_options = LoadOptions(project_name=project_name, profiles=tuple(profiles or ()))
+    variables = _pairs(variables, "--var")
+    project = load_project(details, load_options, environment, variables, tuple(env_files or ()))
+    environment = dataclasses.replace(environment, composition=dns_label(project.name))
+    refs = config_references(details, project, frozenset(environment.config))
+    return translate(project, environment, options=RenderOptions(config_references=refs))
+
+
+def print_warnings(rendered: Rendered) -> None:
+    from dockyard.cli._common import warn
+
+    for warning in rendered.warnings:
+        warn(str(warning))
+
+
+def render(
+    files: list[str] | None = FILES,
+    env: str = ENV,
+    output: str = typer.Option("yaml", "--output", "-o", help="yaml (multi-document) or json (a v1 List)."),
+    config: list[str] | None = CONFIG,
+    config_file: list[str] | None = CONFIG_FILE,
+    secret_keys: list[str] | None = SECRET_KEYS,
+    variables: list[str] | None = VARS,
+    profiles: list[str] | None = PROFILES,
+    allow: list[str] | None = ALLOW,
+    env_files: list[str] | None = ENV_FILES,
+    project_name: str | None = PROJECT_NAME,
+    project_directory: str | None = PROJECT_DIR,
+) -> None:
+    """Print the Kubernetes objects the compose file becomes in an environment (no cluster needed)."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.manifests.serialize import dump
+
+    if output not in ("yaml", "json"):
+        raise typer.BadParameter("must be yaml or json", param_hint="--output")
+    with reported_errors():
+        rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,
+                                         env_files, project_name, project_directory)
+    print_warnings(rendered)
+    typer.echo(dump(rendered.objects, output), nl=False)

@@ -1,0 +1,139 @@
+"""Load + translate, shared by ``dockyard render``/``plan`` and the reconciler.
+
+The interpolation environment is built here, the same way for render, plan and apply
+(the controller cannot see anyone's shell, so the shell environment is never used):
+
+    .env beside the project (or the --env-file files)      lowest
+    env-config values (--config K=V, --config-file)
+    env-secret KEYS (--secret-keys), each as an opaque marker (see ``secretrefs``)
+    --var K=V                                              highest
+
+The loader substitutes markers like any value, so the loaded model carries secret references,
+never values; ``translate`` turns them into ``secretKeyRef``s. A loader error caused by a marker
+(a secret in ``ports``, say) is re-worded so the marker never shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dockyard.compose.model import Project
+from dockyard.errors import ComposeError, ComposeErrors, TranslationError
+
+from . import secretrefs
+from .context import RenderOptions
+from .result import Environment, Rendered
+from .translate import translate
+
+_REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def interpolation_environment(details: Any, environment: Environment, variables: Mapping[str, str] = {},
+                              env_files: Sequence[str] = ()) -> dict[str, str]:
+    from dockyard.compose.environment import project_environment
+
+    merged = project_environment({}, details.working_dir, env_files, details.source)
+    merged.update(details.environment)
+    merged.update(environment.config)
+    merged.update({key: secretrefs.marker(key) for key in environment.secret_keys})
+    merged.update(variables)
+    return merged
+
+
+def _clean(error: ComposeError) -> ComposeError:
+    text = error.message
+    if not (secretrefs.has_marker(text) or secretrefs.CLOSE in text):
+        return error
+    keys = ", ".join(secretrefs.keys_in(text)) or "an env-secret"
+    where = f"{error.path}: " if error.path and not text.startswith(str(error.path)) else ""
+    return TranslationError(
+        f"{where}env-secret {keys} cannot be used here: secret values only go into environment, "
+        f"entrypoint/command and CMD-SHELL healthchecks ({secretrefs.unmark(text)})",
+        file=error.file, path=error.path, line=error.line, column=error.column,
+    )
+
+
+def load_project(details: Any, load_options: Any, environment: Environment, variables: Mapping[str, str] = {},
+                 env_files: Sequence[str] = ()) -> Project:
+    """The project as ``render`` sees it: loaded with the environment's config values and secret markers."""
+    from dockyard.compose import load
+
+    details = dataclasses.replace(details, environment=interpolation_environment(details, environment, variables, env_files))
+    try:
+        return load(details, load_options)
+    except ComposeErrors as errors:
+        cleaned = [_clean(e) for e in errors.errors]
+        if any(c is not e for c, e in zip(cleaned, errors.errors)):
+            raise ComposeErrors(cleaned) from None
+        raise
+    except ComposeError as error:
+        cleaned = _clean(error)
+        if cleaned is not error:
+            raise cleaned from None
+        raise
+
+
+def _raw_services(details: Any) -> list[tuple[dict, dict]]:
+    """(raw services mapping, raw whole document) for each compose file, before interpolation."""
+    from dockyard.compose.files import parse_document
+
+    out = []
+    for config in details.config_files:
+        text = config.content if config.content is not None else details.source.read(config.filename).decode("utf-8", "replace")
+        try:
+            data = parse_document(text, config.filename).data
+        except ComposeError:
+            continue
+        if isinstance(data, dict):
+            services = data.get("services")
+            out.append((services if isinstance(services, dict) else {}, data))
+    return out
+
+
+def references(text: str) -> set[str]:
+    return {a or b for a, b in _REFERENCE.findall(text)}
+
+
+def config_references(details: Any, project: Project, keys: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Per service, the env-config keys its compose text (own entry, extends base, env_file files,
+    used configs/secrets/volumes) references. Over-approximates: an extra key only costs a restart."""
+    raw = _raw_services(details)
+    out: dict[str, frozenset[str]] = {}
+    for name, service in project.services.items():
+        found: set[str] = set()
+        located = False
+        for services, document in raw:
+            seen: set[str] = set()
+            current: str | None = name
+            while current and current in services and current not in seen:
+                seen.add(current)
+                located = True
+                entry = services[current]
+                found |= references(json.dumps(entry, default=str))
+                extends = entry.get("extends") if isinstance(entry, dict) else None
+                current = extends if isinstance(extends, str) else extends.get("service") if isinstance(extends, dict) and "file" not in extends else None
+            for section, refs in (("configs", service.configs), ("secrets", service.secrets)):
+                for ref in refs:
+                    found |= references(json.dumps((document.get(section) or {}).get(ref.source), default=str))
+            for volume in service.volumes:
+                if volume.type == "volume" and volume.source:
+                    found |= references(json.dumps((document.get("volumes") or {}).get(volume.source), default=str))
+        for env_file in service.env_files:
+            content = project.files.get(env_file.path)
+            if content is not None:
+                found |= references(content.decode("utf-8", "replace"))
+        out[name] = frozenset(found & keys) if located else keys
+    return out
+
+
+def render(details: Any, load_options: Any, environment: Environment, variables: Mapping[str, str] = {},
+           options: RenderOptions = RenderOptions(), *, env_files: Sequence[str] = ()) -> Rendered:
+    """Load the compose files in ``details`` for ``environment`` and translate them."""
+    project = load_project(details, load_options, environment, variables, env_files)
+    if options.config_references is None:
+        options = dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
+    return translate(project, environment, options=options)
