@@ -181,3 +181,38 @@ def source(composition: Mapping[str, Any], secret_files: Mapping[str, bytes] | N
         prune_volumes=bool(spec.get("pruneVolumes")),
         allow=frozenset(spec.get("allow") or ()),
     )
+
+
+def crd() -> dict[str, Any]:
+    """The Composition CustomResourceDefinition shipped in ``dockyard/deploy/crds/composition.yaml``."""
+    from importlib.resources import files
+
+    import yaml
+
+    return yaml.safe_load((files("dockyard") / "deploy" / "crds" / "composition.yaml").read_text())
+
+
+def ensure_crd(client) -> bool:
+    """Install the Composition CRD when the cluster lacks it; True when it was installed."""
+    definition = crd()
+    if client.get(definition["apiVersion"], definition["kind"], definition["metadata"]["name"]) is not None:
+        return False
+    client.apply(definition)
+    return True
+
+
+def store(client, composition: Mapping[str, Any], secret: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Write the Composition (and first its Secret of compose secret files); returns the stored object.
+
+    The object is applied whole with ``force``: dockyard owns every field of its spec.
+    """
+    if secret is not None:
+        client.apply(secret, force=True)
+    meta = composition.get("metadata") or {}
+    body = {"apiVersion": composition.get("apiVersion", API_VERSION), "kind": composition.get("kind", KIND),
+            "metadata": {k: v for k, v in meta.items() if k in ("name", "namespace", "labels", "annotations")},
+            "spec": composition.get("spec") or {}}
+    return client.apply(body, force=True)
+
+
+__all__ += ["crd", "ensure_crd", "store"]

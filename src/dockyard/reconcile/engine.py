@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from dockyard.errors import ClusterError, ComposeError, DockyardError, NotFoundError, TerminalError
+from dockyard.errors import ComposeError, DockyardError, NotFoundError, TerminalError
 from dockyard.manifests.result import ANNOTATION_CONFIG_DIGEST, LABEL_COMPOSITION, Environment, Rendered
 from dockyard.reconcile import apply as applying
 from dockyard.reconcile import composition as compositions
@@ -92,6 +92,11 @@ def fetch(client: Client, namespace: str, name: str) -> tuple[dict | None, dict[
     cr = client.get(compositions.API_VERSION, compositions.KIND, name, namespace)
     if cr is None:
         return None, {}
+    return fetch_secret_files(client, cr)
+
+
+def fetch_secret_files(client: Client, cr: dict) -> tuple[dict, dict[str, bytes]]:
+    namespace = cr["metadata"]["namespace"]
     secret_name = (((cr.get("spec") or {}).get("secretFiles")) or {}).get("secretName")
     files: dict[str, bytes] = {}
     if secret_name:
@@ -100,10 +105,10 @@ def fetch(client: Client, namespace: str, name: str) -> tuple[dict | None, dict[
     return cr, files
 
 
-def read_environment(client: Client, namespace: str) -> environments.EnvironmentState:
+def read_environment(client: Client, namespace: str, *, create_key: bool = True) -> environments.EnvironmentState:
     if not namespace.startswith("env-"):
         raise TerminalError(f"namespace {namespace} is not a dockyard environment (env-NAME)")
-    return environments.read(client, namespace.removeprefix("env-"))
+    return environments.read(client, namespace.removeprefix("env-"), create_key=create_key)
 
 
 def render_desired(
@@ -117,10 +122,7 @@ def render_desired(
         composition=cr["metadata"]["name"],
         allow=source.allow,
     )
-    try:
-        return renderer(source, environment), source
-    except ComposeError as exc:
-        raise TerminalError(str(exc)) from None
+    return renderer(source, environment), source
 
 
 def render_composition(client: Client, namespace: str, name: str, renderer: Renderer | None = None) -> Rendered:
@@ -269,13 +271,15 @@ def reconcile(
         rendered = stamp_digests(rendered, env)
         live = observe_live(client, namespace, rendered)
         result.plan = make_plan(rendered, live, env, source.prune_volumes)
-    except TerminalError as exc:
+    except (TerminalError, ComposeError) as exc:
         services = _previous_services(cr)
         result.services = services
         result.status = status.composition_status(services, generation=generation, now=now(),
                                                   previous=previous_status, error=str(exc))
         result.writes += write_status(client, cr, result.status)
-        raise
+        if isinstance(exc, TerminalError):
+            raise
+        raise TerminalError(str(exc)) from exc
     result.rendered = rendered
     applied = applying.execute(client, result.plan, rendered, live)
     applying.prune(client, result.plan, applied)
@@ -289,22 +293,57 @@ def reconcile(
     return result
 
 
-def observe(client: Client, namespace: str, name: str, *, renderer: Renderer | None = None) -> ReconcileResult:
-    """Read-only: the status ``reconcile`` would compute now, without writing anything (``status --watch``)."""
-    result = ReconcileResult(name, namespace)
-    cr, secret_files = fetch(client, namespace, name)
-    if cr is None:
-        result.deleted = True
-        return result
-    env = read_environment(client, namespace)
+def live_status(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None = None) -> list[status.ServiceStatus]:
+    """Read-only: the per-service status ``reconcile`` would compute now for ``cr`` (no write at all)."""
+    meta = cr["metadata"]
+    _, secret_files = fetch_secret_files(client, cr)
+    env = read_environment(client, meta["namespace"], create_key=False)
     rendered, _ = render_desired(cr, secret_files, env, renderer or default_renderer)
-    live = observe_live(client, namespace, rendered)
-    observed = observe_status(client, namespace, name, rendered, live, None)
-    result.rendered = rendered
-    result.services = status.services_status(rendered, observed)
-    result.status = status.composition_status(result.services, generation=cr["metadata"].get("generation", 0),
-                                              now=_now(), previous=cr.get("status"))
-    return result
+    live = observe_live(client, meta["namespace"], rendered)
+    observed = observe_status(client, meta["namespace"], meta["name"], rendered, live, None)
+    return status.services_status(rendered, observed)
 
 
-__all__ += ["observe", "ClusterError"]
+@dataclass(frozen=True)
+class Preview:
+    """What applying ``cr`` would do: the plan (validated) and the render warnings."""
+
+    rendered: Rendered
+    plan: Plan
+
+    @property
+    def writes(self):
+        return self.plan.writes
+
+    @property
+    def warnings(self):
+        return self.rendered.warnings
+
+
+def preview(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None = None) -> Preview:
+    """Steps 2-6 for a Composition that may not be stored yet; raises ``ComposeError``/``TerminalError``."""
+    meta = cr["metadata"]
+    _, secret_files = fetch_secret_files(client, cr)
+    env = read_environment(client, meta["namespace"], create_key=False)
+    rendered, source = render_desired(cr, secret_files, env, renderer or default_renderer)
+    rendered = stamp_digests(rendered, env)
+    live = observe_live(client, meta["namespace"], rendered)
+    return Preview(rendered, make_plan(rendered, live, env, source.prune_volumes))
+
+
+def dry_run(client: Client, result: Preview) -> list[tuple[Any, list]]:
+    """For every planned write, the field changes the API server reports with a server-side dry run."""
+    from dockyard.reconcile.plan import Action, changes_between
+
+    out = []
+    for step in result.writes:
+        if step.action is Action.PRUNE:
+            out.append((step, []))
+            continue
+        after = client.apply(step.desired, force=step.action is Action.UPDATE, dry_run=True) \
+            if step.action is not Action.RECREATE else step.desired
+        out.append((step, changes_between(step.live, after)))
+    return out
+
+
+__all__ += ["Preview", "dry_run", "live_status", "preview"]

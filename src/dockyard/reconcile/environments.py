@@ -32,7 +32,10 @@ __all__ = [
     "check_key",
     "create",
     "delete",
+    "ensure_digest_key",
     "list_environments",
+    "read_config",
+    "secret_keys",
     "namespace_of",
     "read",
     "set_config",
@@ -157,12 +160,17 @@ class EnvironmentState:
     digest_key: bytes = field(default=b"", repr=False)
 
 
-def read(client: Client, env: str) -> EnvironmentState:
+def read(client: Client, env: str, *, create_key: bool = True) -> EnvironmentState:
+    """The environment's values; ``create_key=False`` never writes (a missing digest key reads as empty)."""
     ns = _require(client, env)
     config = client.get("v1", "ConfigMap", ENV_CONFIG, ns)
     secret = client.get("v1", "Secret", ENV_SECRET, ns)
-    return EnvironmentState(env, dict((config or {}).get("data") or {}), decode_secret_data(secret),
-                            ensure_digest_key(client, env))
+    if create_key:
+        key = ensure_digest_key(client, env)
+    else:
+        stored = ((client.get("v1", "Secret", DIGEST_KEY_SECRET, ns) or {}).get("data") or {}).get(DIGEST_KEY_FIELD)
+        key = base64.b64decode(stored) if stored else b""
+    return EnvironmentState(env, dict((config or {}).get("data") or {}), decode_secret_data(secret), key)
 
 
 @dataclass(frozen=True, slots=True)
