@@ -15,6 +15,8 @@ COMMANDS: tuple[str, ...] = (
     "dockyard.cli.config_cmd",
     "dockyard.cli.validate_cmd",
     "dockyard.cli.dashboard_cmd",
+    "dockyard.cli.install_cmd",
+    "dockyard.cli.controller_cmd",
     "dockyard.cli.render_cmd",
     "dockyard.cli.plan_cmd",
 )
