@@ -150,3 +150,63 @@ def _fallback_yaml(text: str, file: str) -> Any:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+
+
+def parse_dotenv(text: str, lookup, *, file: str, raw: bool = False) -> dict[str, str]:
+    """Parse a ``.env`` / ``env_file`` text (``dockyard.compose.dotenv``)."""
+    try:
+        from dockyard.compose import dotenv
+    except ImportError:  # TODO(H1): remove once dotenv lands
+        return _fallback_dotenv(text)
+    if raw:
+        return dict(dotenv.parse_raw(text, file=file))
+    return dict(dotenv.parse(text, lookup, file=file))
+
+
+def _fallback_dotenv(text: str) -> dict[str, str]:
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def interpolate_tree(data, environment, *, file: str, positions):
+    """Substitute ``${...}`` in every string and apply compose's type casts (``dockyard.compose.interpolate``)."""
+    try:
+        from dockyard.compose.casts import COMPOSE_CASTS
+        from dockyard.compose.interpolate import interpolate
+    except ImportError:  # TODO(H1): remove once interpolate lands
+        return _fallback_interpolate(data, environment)
+    return interpolate(data, environment.get, casts=COMPOSE_CASTS, file=file, positions=positions)
+
+
+def _fallback_interpolate(data, environment):
+    import re
+
+    pattern = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+    def substitute(text: str) -> str:
+        def one(match):
+            if match.group(0) == "$$":
+                return "$"
+            name = match.group(1) or match.group(3)
+            value = environment.get(name)
+            return value if value else (match.group(2) or "")
+
+        return pattern.sub(one, text)
+
+    def visit(value):
+        if isinstance(value, dict):
+            return {k: visit(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [visit(v) for v in value]
+        return substitute(value) if isinstance(value, str) else value
+
+    return visit(data)

@@ -1,0 +1,42 @@
+"""``dockyard validate``: check compose files; list every problem found, not only the first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from dockyard.cli.config_cmd import EnvFileOption, FileOption, ProfileOption, ProjectDirOption, ProjectNameOption
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+
+
+def validate(
+    file: FileOption = None,
+    profile: ProfileOption = None,
+    env_file: EnvFileOption = None,
+    project_name: ProjectNameOption = None,
+    project_directory: ProjectDirOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing when the files are valid.")] = False,
+) -> None:
+    """Validate compose files: exit 0 and print "valid", or list every error and exit 1."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli.config_cmd import ProjectArguments, load_for_cli
+
+    with reported_errors():
+        load_for_cli(
+            ProjectArguments(
+                files=file or [],
+                profiles=profile or [],
+                env_files=env_file or [],
+                project_name=project_name,
+                project_directory=project_directory,
+            )
+        )
+    if not quiet:
+        print("valid")
+
+
+_ = Optional  # typer resolves the annotations at runtime

@@ -1,0 +1,121 @@
+"""``extends``: a service starts from another service, in the same file or another one.
+
+compose-go ``loader/extends.go``: the base service is resolved first (recursively, so chains
+work), deep-copied, and the extending service is merged onto it with the service merge rules.
+A base taken from another file has its relative paths rebased onto that file's directory, so
+``build: .`` in ``sub/base.yaml`` means ``sub``. A chain that comes back to a service already on
+it is a cycle, reported like compose does.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from typing import Any
+
+from dockyard.compose.merge import _merge
+from dockyard.compose.tree import Path
+from dockyard.errors import ComposeError
+
+LoadBase = Callable[[str], tuple[dict, str]]
+"""(path of an extended file) → (its services, already parsed and canonical; its absolute path)."""
+
+
+class ExtendsError(ComposeError):
+    """An ``extends`` that cannot be resolved (missing service, cycle ...)."""
+
+
+def apply_extends(tree: dict, *, file: str, working_dir: str, load_base: LoadBase) -> None:
+    """Resolve every service's ``extends`` in ``tree`` (in place)."""
+    services = tree.get("services")
+    if not isinstance(services, dict):
+        return
+    for name in list(services):
+        _resolve(name, services, file, working_dir, load_base, ())
+
+
+def _resolve(
+    name: str, services: dict, file: str, working_dir: str, load_base: LoadBase, chain: tuple[tuple[str, str], ...]
+) -> Any:
+    service = services.get(name)
+    if not isinstance(service, dict) or "extends" not in service:
+        return service
+    extends = service["extends"]
+    if isinstance(extends, str):
+        ref, other_file = extends, None
+    elif isinstance(extends, dict):
+        if "service" not in extends:
+            raise ExtendsError(f"extends.{name}.service is required", file=file, path=("services", name, "extends"))
+        ref, other_file = str(extends["service"]), extends.get("file")
+    else:
+        return service
+    chain = _track(chain, file, name)
+    base_services, base_file = services, file
+    if other_file is not None:
+        base_services, base_file = load_base(os.path.join(working_dir, str(other_file)))
+        if ref not in base_services:
+            raise ExtendsError(
+                f"cannot extend service {name!r} in {file}: service {ref!r} not found in {base_file}",
+                file=file,
+                path=("services", name, "extends"),
+            )
+    elif ref not in services:
+        raise ExtendsError(
+            f'cannot extend service "{name}" in {file}: service "{ref}" not found',
+            file=file,
+            path=("services", name, "extends"),
+        )
+    _track(chain, base_file, ref)
+    base = _resolve(ref, base_services, base_file, working_dir, load_base, chain)
+    if base is None:
+        service = dict(service)
+        service.pop("extends", None)
+        services[name] = service
+        return service
+    source = copy.deepcopy(base)
+    source.pop("extends", None)
+    merged = _merge(source, {k: v for k, v in service.items() if k != "extends"}, Path("services.x"))
+    services[name] = merged
+    return merged
+
+
+def _track(chain: tuple[tuple[str, str], ...], file: str, service: str) -> tuple[tuple[str, str], ...]:
+    entry = (file, service)
+    if entry in chain:
+        lines = ["Circular reference:", f"  {chain[0][1]} in {chain[0][0]}"]
+        lines += [f"  extends {s} in {f}" for f, s in (*chain[1:], entry)]
+        raise ExtendsError("\n".join(lines), file=file)
+    return (*chain, entry)
+
+
+REBASED = ("build.context", "env_file", "label_file", "extends.file")
+
+
+def rebase_paths(services: dict, relative_dir: str) -> None:
+    """Re-anchor the relative paths of services loaded from another file onto that file's directory."""
+    if relative_dir in ("", "."):
+        return
+    for service in services.values():
+        if not isinstance(service, dict):
+            continue
+        build = service.get("build")
+        if isinstance(build, dict) and isinstance(build.get("context"), str):
+            build["context"] = _join(relative_dir, build["context"])
+        extends = service.get("extends")
+        if isinstance(extends, dict) and isinstance(extends.get("file"), str):
+            extends["file"] = _join(relative_dir, extends["file"])
+        for entry in service.get("env_file") or []:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                entry["path"] = _join(relative_dir, entry["path"])
+        for volume in service.get("volumes") or []:
+            if isinstance(volume, dict) and volume.get("type") == "bind" and isinstance(volume.get("source"), str):
+                source = volume["source"]
+                if not source.startswith("~"):
+                    volume["source"] = _join(relative_dir, source)
+
+
+def _join(base: str, path: str) -> str:
+    if os.path.isabs(path) or "://" in path or path.startswith("~"):
+        return path
+    return os.path.normpath(os.path.join(base, path))

@@ -1,0 +1,373 @@
+"""The Compose loader: compose files in, an immutable ``Project`` out, in compose-go's order.
+
+For each file, in ``-f`` order (``_load_file``):
+
+1. parse the YAML (go-yaml typing, positions, ``!reset``/``!override`` tags);
+2. interpolate ``${...}`` with the project environment, casting typed fields;
+3. ``include``: load the included projects and import their resources;
+4. remove from the accumulated tree what this file tagged ``!reset``/``!override``;
+5. ``extends``: resolve services based on other services (same file or another);
+6. merge into the accumulated tree, then enforce unicity of sequence entries;
+7. validate the merged tree against the Compose schema;
+8. canonical form (short → long syntax), omit empty values, unicity again.
+
+Then, once for the whole project (``load_tree``):
+
+9.  default values (``build.context: .``);
+10. project name (``--project-name``, ``COMPOSE_PROJECT_NAME``, ``name:``, directory name);
+11. relative paths resolved against the project directory;
+12. normalize (default network, ``<project>_<key>`` names, implicit ``depends_on`` ...);
+13. profiles split services into enabled and disabled;
+14. semantic validation (undefined services, networks, volumes, cycles ...);
+15. ``env_file`` files read and merged under each service's ``environment``;
+16. typed form: the tree now has the shape ``docker compose config`` prints;
+17. bind the tree to the model (``bind.py``), once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.compose import canonical as canon
+from dockyard.compose import merge as merging
+from dockyard.compose.files import DiskSource, FileSource, interpolate_tree, parse_document, parse_dotenv, read_text
+from dockyard.compose.model import EnvFile, Location, Project
+from dockyard.errors import ComposeError, ComposeErrors, EnvFileError
+
+MAX_REFERENCED_BYTES = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    filename: str
+    content: str | None = None  # None = read from the ConfigDetails source
+
+
+@dataclass(frozen=True)
+class ConfigDetails:
+    working_dir: str
+    config_files: Sequence[ConfigFile]
+    environment: Mapping[str, str] = field(default_factory=dict)
+    source: FileSource = field(default_factory=DiskSource)
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    project_name: str | None = None
+    profiles: Sequence[str] = ()
+    skip_interpolation: bool = False
+    skip_normalization: bool = False
+    skip_consistency_check: bool = False
+    skip_validation: bool = False
+    skip_extends: bool = False
+    skip_include: bool = False
+    skip_resolve_environment: bool = False
+    resolve_paths: bool = True
+    collect_files: bool = True  # fill Project.files with the referenced local files
+
+
+def load(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> Project:
+    return load_tree(details, options)[1]
+
+
+def load_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> tuple[dict, Project]:
+    """The canonical tree (what ``dockyard config`` prints, enabled services only) and the model."""
+    from dockyard.compose.bind import bind
+
+    loader = _Loader(details, options)
+    tree = loader.load_model([f for f in details.config_files], details.working_dir, details.environment, [])
+    tree = loader.finish(tree)
+    project = bind(
+        tree,
+        loader.disabled,
+        working_dir=details.working_dir,
+        environment=details.environment,
+        profiles=loader.active_profiles,
+        config_files=tuple(f.filename for f in details.config_files),
+        files=loader.referenced,
+        env_files=loader.env_files,
+        positions=loader.positions,
+        default_file=details.config_files[0].filename if details.config_files else "",
+    )
+    return tree, project
+
+
+class _Loader:
+    def __init__(self, details: ConfigDetails, options: LoadOptions) -> None:
+        self.details = details
+        self.options = options
+        self.source = details.source
+        self.positions: dict[tuple, Location] = {}
+        self.referenced: dict[str, bytes] = {}
+        self.referenced_size = 0
+        self.disabled: dict[str, Any] = {}
+        self.env_files: dict[str, tuple] = {}  # service -> (EnvFile entries with values, explicit environment)
+        self.active_profiles: tuple[str, ...] = ()
+
+    # -- per-file phases (1-8) -----------------------------------------------------------------
+
+    def load_model(self, files: Sequence[ConfigFile | str], working_dir: str, environment, included: list[str]) -> dict:
+        tree: dict = {}
+        for config_file in files:
+            config_file = config_file if isinstance(config_file, ConfigFile) else ConfigFile(config_file)
+            tree = self._load_file(config_file, tree, working_dir, environment, included)
+        return tree
+
+    def _load_file(self, config_file: ConfigFile, tree: dict, working_dir: str, environment, included) -> dict:
+        name = config_file.filename
+        document = self._parse(config_file)
+        data = document.data
+        if not self.options.skip_interpolation:
+            data = interpolate_tree(data, environment, file=name, positions=document.positions)
+        if not self.options.skip_include and "include" in data:
+            from dockyard.compose.include import apply_include
+
+            apply_include(
+                data,
+                file=name,
+                working_dir=working_dir,
+                environment=environment,
+                included=[*included, os.path.abspath(name)],
+                source=self.source,
+                load_project=self._load_included,
+            )
+        merging.apply_resets(tree, (*document.reset_paths, *document.override_paths))
+        if not self.options.skip_extends:
+            from dockyard.compose.extends import apply_extends
+
+            apply_extends(
+                data,
+                file=name,
+                working_dir=working_dir,
+                load_base=lambda path: self._load_extends_base(path, working_dir, environment),
+            )
+        try:
+            tree = merging.enforce_unicity(merging.merge(tree, data))
+        except ComposeError as exc:
+            raise _located(exc, name, self.positions) from None
+        self.positions.update(document.positions)
+        if not self.options.skip_validation:
+            self._validate_schema(tree, name)
+            tree.pop("version", None)
+        tree = canon.omit_empty(canon.canonical(tree))
+        return merging.enforce_unicity(tree)
+
+    def _parse(self, config_file: ConfigFile):
+        name = config_file.filename
+        text = config_file.content
+        if text is None:
+            text = read_text(self.source, name, what="compose file")
+        document = parse_document(text, name)
+        if document.data is None:
+            document.data = {}
+        if not isinstance(document.data, dict):
+            raise ComposeError("top-level object must be a mapping", file=name)
+        document.positions = {path: _location(name, where) for path, where in document.positions.items()}
+        return document
+
+    def _validate_schema(self, tree: dict, file: str) -> None:
+        from dockyard.compose import schema
+
+        errors = schema.validate(tree, file=file, positions=self.positions)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ComposeErrors(errors)
+
+    def _load_included(self, paths: Sequence[str], project_dir: str, environment, included: list[str]) -> dict:
+        nested = _Loader(
+            ConfigDetails(project_dir, [ConfigFile(p) for p in paths], environment, self.source),
+            LoadOptions(
+                skip_interpolation=self.options.skip_interpolation,
+                skip_validation=self.options.skip_validation,
+                skip_normalization=True,
+                skip_consistency_check=True,
+                resolve_paths=True,
+            ),
+        )
+        tree = nested.load_model(list(paths), project_dir, environment, included)
+        tree = _defaults(tree)
+        tree = _resolve_paths(tree, project_dir)
+        self.positions.update(nested.positions)
+        return tree
+
+    def _load_extends_base(self, path: str, working_dir: str, environment) -> tuple[dict, str]:
+        from dockyard.compose.extends import rebase_paths
+
+        nested = _Loader(
+            ConfigDetails(os.path.dirname(path), [ConfigFile(path)], environment, self.source),
+            LoadOptions(skip_interpolation=self.options.skip_interpolation, skip_validation=True, skip_extends=True,
+                        skip_include=True),
+        )
+        tree = nested.load_model([path], os.path.dirname(path), environment, [])
+        services = tree.get("services") or {}
+        relative = os.path.relpath(os.path.dirname(path), working_dir)
+        rebase_paths(services, relative)
+        return services, path
+
+    # -- project phases (9-16) -------------------------------------------------------------------
+
+    def finish(self, tree: dict) -> dict:
+        from dockyard.compose.environment import active_profiles, project_name
+
+        details, options = self.details, self.options
+        tree = _defaults(tree)
+        tree["name"] = project_name(options.project_name, tree.get("name"), details.environment, details.working_dir)
+        if options.resolve_paths:
+            tree = _resolve_paths(tree, details.working_dir)
+        if not options.skip_normalization:
+            from dockyard.compose.normalize import normalize
+
+            tree = normalize(tree, details.environment)
+        self.active_profiles = active_profiles(options.profiles, details.environment)
+        self._split_profiles(tree)
+        if not options.skip_consistency_check:
+            self._check_consistency(tree)
+        if not options.skip_resolve_environment:
+            self._resolve_env_files(tree)
+        if options.collect_files:
+            self._collect_referenced_files(tree)
+        tree = canon.typed(tree)
+        self.disabled = canon.typed({"services": self.disabled})["services"]
+        return tree
+
+    def _split_profiles(self, tree: dict) -> None:
+        from dockyard.compose.profiles import split_by_profiles
+
+        services = tree.get("services") or {}
+        enabled, self.disabled = split_by_profiles(services, self.active_profiles)
+        if "services" in tree or enabled:
+            tree["services"] = enabled
+
+    def _check_consistency(self, tree: dict) -> None:
+        try:
+            from dockyard.compose import validation
+        except ImportError:  # TODO(H2b): remove once validation lands
+            return
+        errors = validation.check(tree, positions=self.positions, file=_first_file(self.details))
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise ComposeErrors(errors)
+
+    def _resolve_env_files(self, tree: dict) -> None:
+        environment = self.details.environment
+        for name, service in (tree.get("services") or {}).items():
+            entries = service.pop("env_file", None)
+            if not entries:
+                continue
+            values: dict[str, Any] = {}
+            bound = []
+            for index, entry in enumerate(entries):
+                path = entry["path"]
+                required = entry.get("required", True) is not False
+                if not self.source.exists(path) or self.source.is_dir(path):
+                    if not required:
+                        bound.append(EnvFile(path, False, entry.get("format"), None))
+                        continue
+                    raise EnvFileError(
+                        f"env file {path} not found: stat {path}: no such file or directory",
+                        file=_first_file(self.details),
+                        path=("services", name, "env_file", index),
+                    )
+                text = self._read_referenced(path, what="env file")
+
+                def lookup(key: str, _values=values) -> str | None:
+                    value = _values.get(key)
+                    return value if value is not None else environment.get(key)
+
+                parsed = parse_dotenv(text, lookup, file=path, raw=entry.get("format") == "raw")
+                bound.append(EnvFile(path, required, entry.get("format"), parsed))
+                values.update(parsed)
+            explicit = canon._key_value_mapping(None)(service.get("environment") or {}, ())
+            self.env_files[name] = (tuple(bound), explicit)
+            values.update(explicit)
+            service["environment"] = values
+
+    def _read_referenced(self, path: str, *, what: str) -> str:
+        data = self._remember(path)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise EnvFileError(f"{what} {path} is not UTF-8 text: {exc.reason}", file=path) from None
+
+    def _remember(self, path: str) -> bytes:
+        if path in self.referenced:
+            return self.referenced[path]
+        try:
+            data = self.source.read(path)
+        except OSError as exc:
+            raise ComposeError(f"cannot read {path}: {exc.strerror or exc}", file=path) from None
+        self.referenced_size += len(data)
+        if self.referenced_size > MAX_REFERENCED_BYTES:
+            raise ComposeError(
+                f"the files this project references exceed {MAX_REFERENCED_BYTES // (1024 * 1024)} MiB "
+                f"(reached while reading {path}); mount large data from a volume instead",
+                file=path,
+            )
+        self.referenced[path] = data
+        return data
+
+    def _collect_referenced_files(self, tree: dict) -> None:
+        for section in ("configs", "secrets"):
+            for resource in (tree.get(section) or {}).values():
+                path = (resource or {}).get("file")
+                if isinstance(path, str) and os.path.isabs(path) and self.source.exists(path):
+                    if self.source.is_dir(path):
+                        for inner in self.source.walk(path):
+                            self._remember(inner)
+                    else:
+                        self._remember(path)
+        for service in (tree.get("services") or {}).values():
+            for volume in service.get("volumes") or []:
+                source = volume.get("source") if isinstance(volume, dict) else None
+                if volume.get("type") != "bind" or not isinstance(source, str) or not os.path.isabs(source):
+                    continue
+                if self.source.is_dir(source):
+                    for inner in self.source.walk(source):
+                        self._remember(inner)
+                elif self.source.exists(source):
+                    self._remember(source)
+
+
+def _defaults(tree: dict) -> dict:
+    for service in (tree.get("services") or {}).values():
+        build = service.get("build") if isinstance(service, dict) else None
+        if isinstance(build, dict) and "context" not in build:
+            build["context"] = "."
+    return tree
+
+
+def _resolve_paths(tree: dict, working_dir: str) -> dict:
+    from dockyard.compose.paths import resolve_relative_paths
+
+    return resolve_relative_paths(tree, working_dir)
+
+
+def _first_file(details: ConfigDetails) -> str:
+    return details.config_files[0].filename if details.config_files else ""
+
+
+def _location(file: str, where: Any) -> Location:
+    if isinstance(where, Location):
+        return where
+    if isinstance(where, tuple) and len(where) == 2:
+        return Location(file, where[0], where[1])
+    return Location(getattr(where, "file", file), getattr(where, "line", None), getattr(where, "column", None))
+
+
+def _located(error: ComposeError, file: str, positions: Mapping[tuple, Location]) -> ComposeError:
+    if error.file is None:
+        error.file = file
+    if error.line is None and error.path:
+        parts = tuple(int(p) if p.isdigit() else p for p in str(error.path).split("."))
+        while parts:
+            where = positions.get(parts)
+            if where is not None:
+                error.file, error.line, error.column = where.file, where.line, where.column
+                break
+            parts = parts[:-1]
+    return error

@@ -1,0 +1,116 @@
+"""Print a loaded project like ``docker compose config`` does (JSON or YAML).
+
+The loader's tree already has docker compose's value forms; printing adds its output rules:
+
+* networks and volumes no enabled service uses are left out;
+* a literal ``$`` is printed as ``$$``, so the output can be loaded again unchanged;
+* JSON only (Go's struct encoding): every service has ``command`` and ``entrypoint`` (null when
+  unset), every network an ``ipam`` and every ``deploy`` a ``resources`` and ``placement``
+  (``{}`` when unset); ``x-`` keys are kept only at the top level; integral floats print as
+  integers (``"cpus": 1``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+TOP_LEVEL_ORDER = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
+
+
+def config_tree(tree: dict) -> dict:
+    """The tree ``config`` prints: unused networks/volumes pruned, top-level keys in compose order."""
+    tree = copy.deepcopy(tree)
+    services = tree.get("services") or {}
+    used_networks = {n for s in services.values() for n in (s.get("networks") or {})}
+    used_volumes = {
+        v.get("source")
+        for s in services.values()
+        for v in s.get("volumes") or []
+        if isinstance(v, dict) and v.get("type") == "volume"
+    }
+    for section, used in (("networks", used_networks), ("volumes", used_volumes)):
+        if isinstance(tree.get(section), dict):
+            tree[section] = {k: v for k, v in tree[section].items() if k in used}
+            if not tree[section]:
+                del tree[section]
+    ordered = {k: tree[k] for k in TOP_LEVEL_ORDER if k in tree}
+    ordered.update({k: v for k, v in tree.items() if k not in ordered})
+    return ordered
+
+
+def escape_dollars(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: escape_dollars(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_dollars(v) for v in value]
+    return value
+
+
+def to_json(tree: dict) -> str:
+    return json.dumps(_json_shape(escape_dollars(config_tree(tree))), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def _json_shape(tree: dict) -> dict:
+    for service in (tree.get("services") or {}).values():
+        for key in [k for k in service if k.startswith("x-")]:
+            del service[key]
+        service.setdefault("command", None)
+        service.setdefault("entrypoint", None)
+        for port in service.get("ports") or []:
+            for key in [k for k in port if k.startswith("x-")]:
+                del port[key]
+        deploy = service.get("deploy")
+        if isinstance(deploy, dict):
+            deploy.setdefault("resources", {})
+            deploy.setdefault("placement", {})
+    for section in ("networks", "volumes", "secrets", "configs"):
+        for resource in (tree.get(section) or {}).values():
+            if isinstance(resource, dict):
+                for key in [k for k in resource if k.startswith("x-")]:
+                    del resource[key]
+    for network in (tree.get("networks") or {}).values():
+        if isinstance(network, dict):
+            network.setdefault("ipam", {})
+    return _integral_floats(tree)
+
+
+def _integral_floats(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats(v) for v in value]
+    return value
+
+
+def to_yaml(tree: dict) -> str:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+            super().increase_indent(flow, False)  # indent sequences under their key, like compose
+
+    def represent_str(dumper: yaml.SafeDumper, data: str) -> Any:
+        style = "|" if "\n" in data else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", "null"))
+    return yaml.dump(
+        _integral_floats(escape_dollars(config_tree(tree))),
+        Dumper=Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        indent=2,
+        width=1 << 16,
+    )
+
+
+def to_format(tree: dict, fmt: str) -> str:
+    return to_json(tree) if fmt == "json" else to_yaml(tree)
