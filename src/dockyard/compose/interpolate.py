@@ -1,0 +1,124 @@
+"""Substitute ``${...}`` in every string value of a Compose tree, then cast by path.
+
+compose-go's ``interpolation.Interpolate``: keys are never interpolated, only string values; a value
+found at a path of the cast table (``services.*.deploy.replicas``, ...) is converted after
+substitution. Cast patterns are compiled into a small trie walked alongside the data, so a large
+file costs one dictionary lookup per node rather than one pattern match per node and pattern.
+
+Errors keep the reference's wording (``error while interpolating services.web.environment.X: ...``
+and ``invalid interpolation format for ...``) and add file, line and column from the YAML positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dockyard.compose.model import Location
+from dockyard.compose.template import Lookup, substitute_with_unset
+from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP
+from dockyard.errors import InterpolationError, InvalidTemplateError, MissingRequiredError
+
+__all__ = ["interpolate"]
+
+Cast = Callable[[str], Any]
+_CAST = object()  # trie slot holding the cast of a complete pattern
+
+
+def interpolate(
+    data: Any,
+    lookup: Lookup,
+    *,
+    casts: Mapping[str, Cast],
+    file: str,
+    positions: Mapping[tuple, Location],
+    on_unset: Callable[[str], None] | None = None,
+) -> Any:
+    """A new tree with every string value substituted and cast; ``data`` is left untouched."""
+    walker = _Walker(lookup, file, positions, on_unset)
+    return walker.value(data, (), [_compile(casts)])
+
+
+def _compile(casts: Mapping[str, Cast]) -> dict:
+    trie: dict = {}
+    for pattern, cast in casts.items():
+        node = trie
+        for part in pattern.split(SEP):
+            node = node.setdefault(part, {})
+        node.setdefault(_CAST, cast)
+    return trie
+
+
+def _step(states: list[dict], part: str) -> list[dict]:
+    following = []
+    for state in states:
+        exact = state.get(part)
+        if exact is not None:
+            following.append(exact)
+        if part != ANY_KEY:
+            wildcard = state.get(ANY_KEY)
+            if wildcard is not None:
+                following.append(wildcard)
+    return following
+
+
+class _Walker:
+    def __init__(self, lookup: Lookup, file: str, positions: Mapping[tuple, Location],
+                 on_unset: Callable[[str], None] | None) -> None:
+        self.lookup = lookup
+        self.file = file
+        self.positions = positions
+        self.on_unset = on_unset
+
+    def value(self, value: Any, path: tuple, states: list[dict]) -> Any:
+        if isinstance(value, str):
+            return self.string(value, path, states)
+        if isinstance(value, dict):
+            if not states:
+                return {key: self.value(item, path + (key,), states) for key, item in value.items()}
+            return {key: self.value(item, path + (key,), _step(states, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            following = _step(states, ANY_INDEX) if states else states
+            return [self.value(item, path + (index,), following) for index, item in enumerate(value)]
+        return value
+
+    def string(self, text: str, path: tuple, states: list[dict]) -> Any:
+        try:
+            result, unset = substitute_with_unset(text, self.lookup)
+        except InvalidTemplateError as error:
+            raise self.located(InvalidTemplateError, _invalid_format(path, error), path, error) from None
+        except MissingRequiredError as error:
+            raise self.located(MissingRequiredError, _while(path, error.message), path, error) from None
+        if self.on_unset is not None:
+            for name in unset:
+                self.on_unset(name)
+        cast = next((state[_CAST] for state in states if _CAST in state), None)
+        if cast is None:
+            return result
+        try:
+            return cast(result)
+        except ValueError as error:
+            raise self.located(InterpolationError, _while(path, f"failed to cast to expected type: {error}"), path) from None
+
+    def located(self, kind: type[InterpolationError], message: str, path: tuple,
+                cause: InterpolationError | None = None) -> InterpolationError:
+        where = self.positions.get(path)
+        error = kind(message, file=self.file, path=list(path),
+                     line=where.line if where else None, column=where.column if where else None)
+        for attribute in ("variable", "reason", "template"):
+            if hasattr(cause, attribute):
+                setattr(error, attribute, getattr(cause, attribute))
+        return error
+
+
+def _dotted(path: tuple) -> str:
+    return SEP.join(str(part) for part in path)
+
+
+def _while(path: tuple, message: str) -> str:
+    return f"error while interpolating {_dotted(path)}: {message}"
+
+
+def _invalid_format(path: tuple, error: InvalidTemplateError) -> str:
+    template = getattr(error, "template", "")
+    return f"invalid interpolation format for {_dotted(path)}.\nYou may need to escape any $ with another $.\n{template}"
