@@ -1,0 +1,350 @@
+"""What the API server does to an object between decoding and storing: defaulting, validation, immutability.
+
+Only the rules dockyard's code can observe are here (the common defaults that make a naive
+"desired == live" comparison fail like it does against a real cluster, allocated cluster IPs,
+immutable fields that force delete+create). Tables are keyed by (group, plural).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tests.emulator import errors
+
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_NAMES = {("", "namespaces"), ("", "services")}
+
+
+def validate_name(group: str, plural: str, kind: str, name: str) -> None:
+    label = (group, plural) in LABEL_NAMES
+    pattern, limit = (DNS_LABEL, 63) if label else (DNS_SUBDOMAIN, 253)
+    if plural == "events" or (group, plural) in {("rbac.authorization.k8s.io", p) for p in
+                                                 ("roles", "rolebindings", "clusterroles", "clusterrolebindings")}:
+        return
+    if not pattern.match(name) or len(name) > limit:
+        what = "RFC 1123 label" if label else "RFC 1123 subdomain"
+        raise errors.invalid(kind, name, [("metadata.name", f'Invalid value: "{name}": a lowercase {what} must '
+                                           "consist of lower case alphanumeric characters, '-' or '.', and must "
+                                           "start and end with an alphanumeric character")], group)
+
+
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def validate_metadata(kind: str, group: str, obj: dict[str, Any]) -> None:
+    meta = obj.get("metadata") or {}
+    name = meta.get("name", "")
+    causes = []
+    for key, value in (meta.get("labels") or {}).items():
+        if not _LABEL_KEY.match(key):
+            causes.append((f"metadata.labels", f'Invalid value: "{key}": name part must consist of alphanumeric '
+                                                "characters, '-', '_' or '.'"))
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+            causes.append((f"metadata.labels", f'Invalid value: "{value}": a valid label must be an empty string '
+                                                "or consist of alphanumeric characters, '-', '_' or '.'"))
+    for key, value in (meta.get("annotations") or {}).items():
+        if not isinstance(value, str):
+            causes.append(("metadata.annotations", f"Invalid value: {value!r}: must be a string"))
+    if causes:
+        raise errors.invalid(kind, name, causes, group)
+
+
+# --- defaulting ----------------------------------------------------------------------------------
+
+def _image_pull_policy(image: str) -> str:
+    last = image.rsplit("/", 1)[-1]
+    if "@" in last:
+        return "IfNotPresent"
+    tag = last.split(":", 1)[1] if ":" in last else "latest"
+    return "Always" if tag == "latest" else "IfNotPresent"
+
+
+def _default_probe(probe: dict[str, Any] | None) -> None:
+    if isinstance(probe, dict):
+        for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
+                           ("failureThreshold", 3)):
+            probe.setdefault(key, value)
+        http = probe.get("httpGet")
+        if isinstance(http, dict):
+            http.setdefault("scheme", "HTTP")
+            http.setdefault("path", "/")
+
+
+def _default_container(container: dict[str, Any]) -> None:
+    container.setdefault("terminationMessagePath", "/dev/termination-log")
+    container.setdefault("terminationMessagePolicy", "File")
+    container.setdefault("imagePullPolicy", _image_pull_policy(str(container.get("image", ""))))
+    container.setdefault("resources", {})
+    for port in container.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        _default_probe(container.get(probe))
+    for env in container.get("env") or []:
+        ref = (env.get("valueFrom") or {}).get("fieldRef") if isinstance(env, dict) else None
+        if isinstance(ref, dict):
+            ref.setdefault("apiVersion", "v1")
+
+
+def default_pod_spec(spec: dict[str, Any] | None, restart_policy: str = "Always") -> None:
+    if not isinstance(spec, dict):
+        return
+    spec.setdefault("restartPolicy", restart_policy)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("securityContext", {})
+    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        if isinstance(container, dict):
+            _default_container(container)
+    for volume in spec.get("volumes") or []:
+        for source in ("configMap", "secret"):
+            if isinstance(volume, dict) and isinstance(volume.get(source), dict):
+                volume[source].setdefault("defaultMode", 420)
+
+
+def _template_spec(obj: dict[str, Any]) -> dict[str, Any] | None:
+    return (((obj.get("spec") or {}).get("template") or {}).get("spec"))
+
+
+def _deployment(obj: dict[str, Any], ctx: "Context") -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("replicas", 1)
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("progressDeadlineSeconds", 600)
+    strategy = spec.setdefault("strategy", {})
+    strategy.setdefault("type", "RollingUpdate")
+    if strategy["type"] == "RollingUpdate":
+        rolling = strategy.setdefault("rollingUpdate", {})
+        rolling.setdefault("maxSurge", "25%")
+        rolling.setdefault("maxUnavailable", "25%")
+    default_pod_spec(_template_spec(obj))
+
+
+def _replicaset(obj: dict[str, Any], ctx: "Context") -> None:
+    obj.setdefault("spec", {}).setdefault("replicas", 1)
+    default_pod_spec(_template_spec(obj))
+
+
+def _statefulset(obj: dict[str, Any], ctx: "Context") -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("replicas", 1)
+    spec.setdefault("podManagementPolicy", "OrderedReady")
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("updateStrategy", {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})
+    spec.setdefault("persistentVolumeClaimRetentionPolicy", {"whenDeleted": "Retain", "whenScaled": "Retain"})
+    for claim in spec.get("volumeClaimTemplates") or []:
+        if isinstance(claim, dict):
+            claim.setdefault("apiVersion", "v1")
+            claim.setdefault("kind", "PersistentVolumeClaim")
+            claim.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+    default_pod_spec(_template_spec(obj))
+
+
+def _daemonset(obj: dict[str, Any], ctx: "Context") -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("revisionHistoryLimit", 10)
+    spec.setdefault("updateStrategy", {"type": "RollingUpdate",
+                                       "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}})
+    default_pod_spec(_template_spec(obj))
+
+
+def _job_spec(spec: dict[str, Any], uid: str | None) -> None:
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completions", 1)
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
+    template = spec.setdefault("template", {})
+    if uid and not spec.get("manualSelector"):
+        labels = template.setdefault("metadata", {}).setdefault("labels", {})
+        labels.setdefault("batch.kubernetes.io/controller-uid", uid)
+        labels.setdefault("controller-uid", uid)
+        spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+    default_pod_spec(template.get("spec"), restart_policy="Never")
+
+
+def _job(obj: dict[str, Any], ctx: "Context") -> None:
+    uid = (obj.get("metadata") or {}).get("uid")
+    spec = obj.setdefault("spec", {})
+    _job_spec(spec, uid)
+    name = obj["metadata"].get("name")
+    if name:
+        labels = spec["template"].setdefault("metadata", {}).setdefault("labels", {})
+        labels.setdefault("batch.kubernetes.io/job-name", name)
+        labels.setdefault("job-name", name)
+
+
+def _cronjob(obj: dict[str, Any], ctx: "Context") -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("concurrencyPolicy", "Allow")
+    spec.setdefault("suspend", False)
+    spec.setdefault("successfulJobsHistoryLimit", 3)
+    spec.setdefault("failedJobsHistoryLimit", 1)
+    job_spec = spec.setdefault("jobTemplate", {}).setdefault("spec", {})
+    job_spec.setdefault("backoffLimit", 6)
+    job_spec.setdefault("completionMode", "NonIndexed")
+    job_spec.setdefault("suspend", False)
+    default_pod_spec((job_spec.get("template") or {}).get("spec"), restart_policy="Never")
+
+
+def _pod(obj: dict[str, Any], ctx: "Context") -> None:
+    default_pod_spec(obj.setdefault("spec", {}))
+    spec = obj["spec"]
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("serviceAccountName", "default")
+    spec.setdefault("serviceAccount", spec["serviceAccountName"])
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    spec.setdefault("priority", 0)
+    status = obj.setdefault("status", {})
+    status.setdefault("phase", "Pending")
+    status.setdefault("qosClass", "BestEffort")
+
+
+def _service(obj: dict[str, Any], ctx: "Context") -> None:
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("type", "ClusterIP")
+    if spec["type"] != "ExternalName":
+        spec.setdefault("sessionAffinity", "None")
+        spec.setdefault("internalTrafficPolicy", "Cluster")
+        if spec.get("clusterIP") is None:
+            spec["clusterIP"] = ctx.allocate_ip()
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        if spec["clusterIP"] != "None":
+            spec.setdefault("ipFamilies", ["IPv4"])
+            spec.setdefault("ipFamilyPolicy", "SingleStack")
+    if spec["type"] in ("NodePort", "LoadBalancer"):
+        spec.setdefault("externalTrafficPolicy", "Cluster")
+    for port in spec.get("ports") or []:
+        if isinstance(port, dict):
+            port.setdefault("protocol", "TCP")
+            if spec["type"] != "ExternalName":
+                port.setdefault("targetPort", port.get("port"))
+            if spec["type"] in ("NodePort", "LoadBalancer"):
+                port.setdefault("nodePort", ctx.allocate_node_port())
+    obj.setdefault("status", {}).setdefault("loadBalancer", {})
+
+
+def _secret(obj: dict[str, Any], ctx: "Context") -> None:
+    obj.setdefault("type", "Opaque")
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict):
+        import base64
+        data = obj.setdefault("data", {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+
+
+def _pvc(obj: dict[str, Any], ctx: "Context") -> None:
+    obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+    obj.setdefault("status", {}).setdefault("phase", "Pending")
+
+
+def _namespace(obj: dict[str, Any], ctx: "Context") -> None:
+    meta = obj.setdefault("metadata", {})
+    meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = meta.get("name", "")
+    obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+    obj.setdefault("status", {}).setdefault("phase", "Active")
+
+
+def _event(obj: dict[str, Any], ctx: "Context") -> None:
+    obj.setdefault("type", "Normal")
+    obj.setdefault("count", 1) if obj.get("series") is None else None
+
+
+DEFAULTERS: dict[tuple[str, str], Callable[[dict[str, Any], "Context"], None]] = {
+    ("apps", "deployments"): _deployment,
+    ("apps", "replicasets"): _replicaset,
+    ("apps", "statefulsets"): _statefulset,
+    ("apps", "daemonsets"): _daemonset,
+    ("batch", "jobs"): _job,
+    ("batch", "cronjobs"): _cronjob,
+    ("", "pods"): _pod,
+    ("", "services"): _service,
+    ("", "secrets"): _secret,
+    ("", "persistentvolumeclaims"): _pvc,
+    ("", "namespaces"): _namespace,
+    ("", "events"): _event,
+}
+
+
+class Context:
+    """Cluster-wide allocators the defaulting needs."""
+
+    def __init__(self) -> None:
+        self._ips = (str(ipaddress.IPv4Address("10.96.0.10") + n) for n in itertools.count())
+        self._node_ports = itertools.count(30000)
+
+    def allocate_ip(self) -> str:
+        return next(self._ips)
+
+    def allocate_node_port(self) -> int:
+        return next(self._node_ports)
+
+
+def apply_defaults(key: tuple[str, str], obj: dict[str, Any], ctx: Context) -> None:
+    defaulter = DEFAULTERS.get(key)
+    if defaulter is not None:
+        defaulter(obj, ctx)
+
+
+# --- immutability ------------------------------------------------------------------------------------
+
+def _get(obj: dict[str, Any], dotted: str) -> Any:
+    node: Any = obj
+    for part in dotted.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+IMMUTABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("apps", "deployments"): ("spec.selector",),
+    ("apps", "replicasets"): ("spec.selector",),
+    ("apps", "daemonsets"): ("spec.selector",),
+    ("apps", "statefulsets"): ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates",
+                               "spec.podManagementPolicy"),
+    ("batch", "jobs"): ("spec.selector", "spec.template", "spec.completions", "spec.completionMode"),
+    ("", "persistentvolumeclaims"): ("spec.accessModes", "spec.storageClassName", "spec.volumeName",
+                                     "spec.volumeMode", "spec.selector"),
+    ("", "secrets"): ("type",),
+}
+
+
+def validate(key: tuple[str, str], kind: str, obj: dict[str, Any]) -> None:
+    name = (obj.get("metadata") or {}).get("name", "")
+    template = _get(obj, "spec.template.spec") if key == ("batch", "jobs") else None
+    if template is not None and template.get("restartPolicy") not in ("OnFailure", "Never"):
+        value = template.get("restartPolicy")
+        raise errors.invalid(kind, name, [("spec.template.spec.restartPolicy",
+                                           f'Unsupported value: "{value}": supported values: "OnFailure", "Never"')],
+                             key[0])
+    for container in (_get(obj, "spec.template.spec.containers") or _get(obj, "spec.containers") or []):
+        if isinstance(container, dict) and not container.get("image") and key[0] in ("apps", "batch", ""):
+            raise errors.invalid(kind, name, [("spec.template.spec.containers[0].image", "Required value")], key[0])
+
+
+def check_update(key: tuple[str, str], kind: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    name = (new.get("metadata") or {}).get("name", "")
+    group = key[0]
+    causes = []
+    for path in IMMUTABLE.get(key, ()):
+        if _get(old, path) != _get(new, path):
+            causes.append((path, f"Invalid value: {_get(new, path)!r}: field is immutable"))
+    if key == ("", "services"):
+        old_ip, new_ip = _get(old, "spec.clusterIP"), _get(new, "spec.clusterIP")
+        if old_ip and new_ip != old_ip and _get(new, "spec.type") != "ExternalName":
+            causes.append(("spec.clusterIPs[0]", f"Invalid value: []string{{\"{new_ip}\"}}: may not change once set"))
+    if key in (("", "configmaps"), ("", "secrets")) and old.get("immutable"):
+        for field in ("data", "binaryData", "immutable"):
+            if old.get(field) != new.get(field):
+                causes.append((field, "Forbidden: field is immutable when `immutable` is set"))
+    if causes:
+        raise errors.invalid(kind, name, causes, group)
