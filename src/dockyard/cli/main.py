@@ -19,6 +19,15 @@ COMMANDS: tuple[str, ...] = (
     "dockyard.cli.controller_cmd",
     "dockyard.cli.render_cmd",
     "dockyard.cli.plan_cmd",
+    "dockyard.cli.env_cmd",
+    "dockyard.cli.configvars_cmd",
+    "dockyard.cli.secret_cmd",
+    "dockyard.cli.apply_cmd",
+    "dockyard.cli.status_cmd",
+    "dockyard.cli.diff_cmd",
+    "dockyard.cli.logs_cmd",
+    "dockyard.cli.events_cmd",
+    "dockyard.cli.down_cmd",
 )
 
 app = typer.Typer(

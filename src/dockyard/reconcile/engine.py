@@ -69,7 +69,8 @@ class ReconcileResult:
 
 def default_renderer(source: compositions.CompositionSource, environment: Environment) -> Rendered:
     """Load the stored files with the loader and render them with the manifests layer."""
-    from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions, MemorySource
+    from dockyard.compose.files import MemorySource
+    from dockyard.compose.loader import ConfigDetails, ConfigFile, LoadOptions
     from dockyard.manifests.render import render
 
     details = ConfigDetails(
@@ -320,10 +321,17 @@ class Preview:
         return self.rendered.warnings
 
 
-def preview(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None = None) -> Preview:
-    """Steps 2-6 for a Composition that may not be stored yet; raises ``ComposeError``/``TerminalError``."""
+def preview(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None = None,
+            secret: Mapping[str, Any] | None = None) -> Preview:
+    """Steps 2-6 for a Composition that may not be stored yet; raises ``ComposeError``/``TerminalError``.
+
+    ``secret`` is the Composition's Secret of compose secret files when it is not stored yet either.
+    """
     meta = cr["metadata"]
-    _, secret_files = fetch_secret_files(client, cr)
+    if secret is not None:
+        secret_files = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+    else:
+        _, secret_files = fetch_secret_files(client, cr)
     env = read_environment(client, meta["namespace"], create_key=False)
     rendered, source = render_desired(cr, secret_files, env, renderer or default_renderer)
     rendered = stamp_digests(rendered, env)

@@ -1,0 +1,134 @@
+"""``dockyard apply -f compose.yaml --env NAME``: store the Composition, then follow it until ready.
+
+The command reads the project from disk once (the loader collects every referenced file), validates the
+result against the environment exactly as the engine will (``engine.preview``: nothing is written when
+anything is wrong), stores the Composition, and then either lets the controller act or, with ``--local``
+or when no controller runs, runs the engine itself until every service is ready or one fails.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
+
+CONTROLLER = ("dockyard-system", "dockyard-controller")
+POLL_SECONDS = 1.0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("apply")(apply)
+
+
+def _variables(items: list[str]) -> dict[str, str]:
+    from dockyard.reconcile.environments import InvalidName, check_key
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidName(f"--var {item!r} is not KEY=VALUE")
+        out[check_key(key, "variable")] = value
+    return out
+
+
+def collect(client, files: list[str], env: str, *, profiles: list[str], variables: dict[str, str],
+            name: str | None = None, prune_volumes: bool = False, allow: list[str] = ()):
+    """Read the project from disk into a Composition (+ Secret of compose secret files) for ``env``."""
+    import os
+
+    from dockyard.compose.environment import find_config_files
+    from dockyard.compose.files import DiskSource
+    from dockyard.compose.loader import ConfigDetails, ConfigFile, LoadOptions
+    from dockyard.manifests.render import load_project
+    from dockyard.manifests.result import Environment
+    from dockyard.reconcile import composition, environments
+
+    source = DiskSource()
+    paths = [os.path.abspath(f) for f in files] or find_config_files([], os.getcwd(), {}, source)
+    working_dir = os.path.dirname(paths[0])
+    state = environments.read(client, env, create_key=False)
+    environment = Environment(env, dict(state.config), frozenset(state.secret), name or "default",
+                              frozenset(allow))
+    details = ConfigDetails(working_dir, [ConfigFile(p) for p in paths], {}, source)
+    project = load_project(details, LoadOptions(project_name=name, profiles=tuple(profiles)), environment, variables)
+
+    def relative(path: str) -> str:
+        return os.path.relpath(path, working_dir).replace(os.sep, "/")
+
+    compose_files = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            compose_files.append((relative(path), handle.read()))
+    dotenv_path = os.path.join(working_dir, ".env")
+    dotenv = None
+    if os.path.isfile(dotenv_path):
+        with open(dotenv_path, encoding="utf-8") as handle:
+            dotenv = handle.read()
+    secret_files = {relative(s.file) for s in project.secrets.values() if s.file}
+    data = composition.CompositionInput(
+        name=project.name, environment=env, compose_files=compose_files,
+        files={relative(p): c for p, c in project.files.items()}, secret_files=frozenset(secret_files),
+        dotenv=dotenv, profiles=tuple(profiles), variables=variables, prune_volumes=prune_volumes, allow=allow,
+    )
+    environments.check_env_name(env)
+    return composition.build(data)
+
+
+def controller_running(client) -> bool:
+    """A dockyard controller Deployment with an available replica (installed by ``dockyard install``)."""
+    from dockyard.errors import DockyardError
+
+    try:
+        live = client.get("apps/v1", "Deployment", CONTROLLER[1], CONTROLLER[0])
+    except DockyardError:
+        return False
+    return bool(((live or {}).get("status") or {}).get("availableReplicas"))
+
+
+def apply(
+    files: list[str] = typer.Option([], "--file", "-f", help="Compose file(s), in order (default: compose.yaml)."),
+    env: str = ENV,
+    profile: list[str] = typer.Option([], "--profile", help="Activate a compose profile (repeatable)."),
+    var: list[str] = typer.Option([], "--var", help="KEY=VALUE interpolation variable (highest precedence)."),
+    name: str | None = typer.Option(None, "--name", help="Composition name (default: the compose project name)."),
+    wait: bool | None = typer.Option(None, "--wait/--no-wait", help="Follow the rollout (default: on a terminal)."),
+    timeout: float = typer.Option(300.0, "--timeout", help="Seconds to wait for every service to be ready."),
+    local: bool = typer.Option(False, "--local", help="Run the engine here even if a controller runs."),
+    prune_volumes: bool = typer.Option(False, "--prune-volumes", help="Also delete volumes no longer used."),
+    allow: list[str] = typer.Option([], "--allow", help="Lift a policy check (e.g. privileged, host-ports)."),
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """Deploy a compose project into an environment and follow it until it is ready."""
+    import sys
+
+    from dockyard.cli._common import reported_errors, warn
+    from dockyard.cli._kube import client as make_client
+    from dockyard.reconcile import composition, engine
+
+    with reported_errors():
+        client = make_client(kubeconfig, context)
+        cr, secret = collect(client, files, env, profiles=profile, variables=_variables(var), name=name,
+                             prune_volumes=prune_volumes, allow=allow)
+        preview = engine.preview(client, cr, secret=secret)
+        for warning in preview.warnings:
+            warn(str(warning))
+        composition.ensure_crd(client)
+        stored = composition.store(client, cr, secret)
+    namespace, cname = stored["metadata"]["namespace"], stored["metadata"]["name"]
+    run_here = local or not controller_running(client)
+    print(f"composition {cname} stored in {namespace}: {len(preview.writes)} object change(s) planned"
+          + (" (applying here)" if run_here else " (the controller applies it)"))
+    follow = sys.stdout.isatty() if wait is None else wait
+    if not follow:
+        if run_here:
+            with reported_errors():
+                result = engine.reconcile(client, namespace, cname)
+            waiting = [s.name for s in result.services if s.state == "waiting-for-dependency"]
+            if waiting:
+                warn(f"{', '.join(waiting)} wait for dependencies: run apply again, or use --wait")
+        return
+    from dockyard.cli.status_cmd import follow_rollout
+
+    raise typer.Exit(follow_rollout(client, namespace, cname, run_engine=run_here, timeout=timeout))
