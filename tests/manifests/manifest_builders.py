@@ -29,8 +29,10 @@ def env(name: str = "dev", **fields: Any) -> Environment:
     return Environment(name=name, **fields)
 
 
-def render(*services: Service, environment: Environment | None = None, options: RenderOptions = RenderOptions(), **fields: Any):
-    return translate(project(*services, **fields), environment or env(), options=options)
+def render(*services: Service, environment: Environment | None = None, options: RenderOptions = RenderOptions(),
+           variables: dict[str, str] | None = None, **fields: Any):
+    """Translate the services; ``variables`` is the project's interpolation environment."""
+    return translate(project(*services, environment=variables or {}, **fields), environment or env(), options=options)
 
 
 def objects_of(rendered, kind: str) -> list[dict]:

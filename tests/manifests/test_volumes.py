@@ -1,0 +1,118 @@
+import base64
+
+import pytest
+
+from dockyard.compose.model import ServiceVolume, TmpfsOptions, Volume, VolumeOptions
+from dockyard.errors import PolicyError, TranslationError
+from manifest_builders import container, env, one, render, service
+
+GiB = 1 << 30
+
+
+def _pod(rendered):
+    return one(rendered, "Deployment")["spec"]["template"]["spec"]
+
+
+def _volume(source, target, **kw):
+    return ServiceVolume(type=kw.pop("type", "volume"), source=source, target=target, **kw)
+
+
+def test_a_named_volume_becomes_a_pvc_named_after_the_volume_without_owner(validate_objects):
+    rendered = render(service(volumes=(_volume("data", "/data"),)), volumes={"data": Volume(key="data", name="demo_data")})
+    claim = one(rendered, "PersistentVolumeClaim", "demo-data")
+    assert claim["spec"] == {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+    assert "ownerReferences" not in claim["metadata"]
+    assert claim["metadata"]["labels"]["dockyard.dev/volume"] == "data"
+    assert "dockyard.dev/service" not in claim["metadata"]["labels"]
+    assert _pod(rendered)["volumes"] == [{"name": "data-data", "persistentVolumeClaim": {"claimName": "demo-data"}}]
+    assert container(rendered)["volumeMounts"] == [{"name": "data-data", "mountPath": "/data"}]
+    validate_objects(rendered.objects)
+
+
+def test_size_class_and_access_mode_come_from_x_dockyard_or_driver_opts():
+    volumes = {
+        "a": Volume(key="a", name="demo_a", extensions={"x-dockyard": {"size": "20Gi", "storage_class": "fast", "access_mode": "ReadWriteMany"}}),
+        "b": Volume(key="b", name="demo_b", driver_opts={"size": "5g", "storage_class": "slow"}),
+    }
+    rendered = render(service(volumes=(_volume("a", "/a"), _volume("b", "/b"))), volumes=volumes)
+    a, b = one(rendered, "PersistentVolumeClaim", "demo-a")["spec"], one(rendered, "PersistentVolumeClaim", "demo-b")["spec"]
+    assert (a["resources"]["requests"]["storage"], a["storageClassName"], a["accessModes"]) == ("20Gi", "fast", ["ReadWriteMany"])
+    assert (b["resources"]["requests"]["storage"], b["storageClassName"]) == ("5Gi", "slow")
+
+
+def test_a_bad_size_or_access_mode_is_an_error():
+    for ext in ({"size": "lots"}, {"access_mode": "Everyone"}):
+        with pytest.raises(TranslationError):
+            render(service(volumes=(_volume("a", "/a"),)), volumes={"a": Volume(key="a", name="demo_a", extensions={"x-dockyard": ext})})
+
+
+def test_an_external_volume_uses_the_existing_claim_and_renders_no_pvc():
+    rendered = render(service(volumes=(_volume("shared", "/s"),)), volumes={"shared": Volume(key="shared", name="team-data", external=True)})
+    assert not [o for o in rendered.objects if o["kind"] == "PersistentVolumeClaim"]
+    assert _pod(rendered)["volumes"][0]["persistentVolumeClaim"] == {"claimName": "team-data"}
+
+
+def test_an_anonymous_volume_is_an_empty_dir_with_a_warning():
+    rendered = render(service(volumes=(_volume(None, "/cache"),)))
+    assert _pod(rendered)["volumes"][0]["emptyDir"] == {}
+    assert any("emptyDir" in w.message for w in rendered.warnings)
+
+
+def test_tmpfs_is_a_memory_empty_dir_with_its_size():
+    rendered = render(service(volumes=(_volume(None, "/tmp", type="tmpfs", tmpfs=TmpfsOptions(size=64 << 20)),), tmpfs=("/run:size=1m",)))
+    volumes = _pod(rendered)["volumes"]
+    assert [v["emptyDir"] for v in volumes] == [{"medium": "Memory", "sizeLimit": "64Mi"}, {"medium": "Memory", "sizeLimit": "1Mi"}]
+    assert [m["mountPath"] for m in container(rendered)["volumeMounts"]] == ["/tmp", "/run"]
+
+
+def test_read_only_and_subpath_are_honoured():
+    entry = _volume("data", "/d", read_only=True, volume=VolumeOptions(subpath="sub"))
+    rendered = render(service(volumes=(entry,)), volumes={"data": Volume(key="data", name="demo_data")})
+    assert container(rendered)["volumeMounts"][0] == {"name": "data-data", "mountPath": "/d", "readOnly": True, "subPath": "sub"}
+
+
+def test_a_bind_mounted_file_next_to_the_compose_file_becomes_a_configmap_with_subpath(validate_objects):
+    entry = _volume("/project/nginx.conf", "/etc/nginx/nginx.conf", type="bind", read_only=True)
+    rendered = render(service(volumes=(entry,)), files={"/project/nginx.conf": b"events {}\n"})
+    config_map = one(rendered, "ConfigMap")
+    assert config_map["data"] == {"nginx.conf": "events {}\n"}
+    mount = container(rendered)["volumeMounts"][0]
+    assert mount["subPath"] == "nginx.conf" and mount["mountPath"] == "/etc/nginx/nginx.conf" and mount["readOnly"]
+    assert config_map["metadata"]["labels"]["dockyard.dev/service"] == "web"
+    validate_objects(rendered.objects)
+
+
+def test_a_bind_mounted_directory_keeps_its_tree_and_binary_files_use_binary_data():
+    files = {"/project/conf/a.txt": b"a", "/project/conf/sub/b.bin": b"\xff\x00\xfe"}
+    rendered = render(service(volumes=(_volume("/project/conf", "/conf", type="bind"),)), files=files)
+    config_map = one(rendered, "ConfigMap")
+    assert config_map["data"] == {"a.txt": "a"}
+    assert config_map["binaryData"] == {"sub__b.bin": base64.b64encode(b"\xff\x00\xfe").decode()}
+    items = _pod(rendered)["volumes"][0]["configMap"]["items"]
+    assert items == [{"key": "a.txt", "path": "a.txt"}, {"key": "sub__b.bin", "path": "sub/b.bin"}]
+    assert any("read-only" in w.message for w in rendered.warnings)
+
+
+def test_bind_content_past_the_configmap_limit_is_an_error():
+    files = {"/project/big.bin": b"x" * ((1 << 20) + 1)}
+    with pytest.raises(TranslationError, match="limited to 1 MiB"):
+        render(service(volumes=(_volume("/project/big.bin", "/big", type="bind"),)), files=files)
+
+
+def test_any_other_host_path_is_refused_unless_allowed():
+    web = service(volumes=(_volume("/var/run/docker.sock", "/var/run/docker.sock", type="bind"),))
+    with pytest.raises(PolicyError, match="hostPath volumes are not allowed") as caught:
+        render(web)
+    assert "services.web.volumes.0" in str(caught.value)
+    rendered = render(web, environment=env(allow=frozenset({"host-path"})))
+    assert _pod(rendered)["volumes"][0]["hostPath"] == {"path": "/var/run/docker.sock"}
+
+
+def test_files_outside_the_project_directory_are_host_paths():
+    with pytest.raises(PolicyError):
+        render(service(volumes=(_volume("/etc/hosts", "/h", type="bind"),)), files={"/etc/hosts": b"x"})
+
+
+def test_shm_size_is_a_memory_empty_dir_at_dev_shm():
+    rendered = render(service(shm_size=256 << 20))
+    assert {"name": "dshm", "mountPath": "/dev/shm"} in container(rendered)["volumeMounts"]
