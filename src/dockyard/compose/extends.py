@@ -14,29 +14,57 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from dockyard.compose.merge import _merge
+from dockyard.compose.merge import _merge, apply_resets
 from dockyard.compose.tree import Path
 from dockyard.errors import ComposeError
 
-LoadBase = Callable[[str], tuple[dict, str]]
-"""(path of an extended file) → (its services, already parsed and canonical; its absolute path)."""
+LoadBase = Callable[[str], tuple[dict, str, frozenset]]
+"""(path of an extended file) → (its services, parsed and canonical; its absolute path; the
+locations it tagged ``!reset``/``!override``)."""
 
 
 class ExtendsError(ComposeError):
     """An ``extends`` that cannot be resolved (missing service, cycle ...)."""
 
 
-def apply_extends(tree: dict, *, file: str, working_dir: str, load_base: LoadBase) -> None:
-    """Resolve every service's ``extends`` in ``tree`` (in place)."""
+def apply_extends(
+    tree: dict, *, file: str, working_dir: str, load_base: LoadBase, resets: frozenset = frozenset()
+) -> None:
+    """Resolve every service's ``extends`` in ``tree`` (in place).
+
+    ``resets`` are the locations the file tagged ``!reset``/``!override``: on an extending
+    service they remove the inherited value before the merge.
+    """
     services = tree.get("services")
     if not isinstance(services, dict):
         return
+    resolver = _Resolver(working_dir, load_base, {file: resets})
     for name in list(services):
-        _resolve(name, services, file, working_dir, load_base, ())
+        resolver.resolve(name, services, file, ())
+
+
+class _Resolver:
+    def __init__(self, working_dir: str, load_base: LoadBase, resets: dict[str, frozenset]) -> None:
+        self.working_dir = working_dir
+        self.load_base = load_base
+        self.resets = resets
+
+    def resolve(self, name: str, services: dict, file: str, chain: tuple[tuple[str, str], ...]) -> Any:
+        return _resolve(self, name, services, file, chain)
+
+    def base_from(self, path: str) -> tuple[dict, str]:
+        services, file, resets = self.load_base(path)
+        self.resets[file] = resets
+        return services, file
+
+    def drop_reset(self, source: dict, file: str, name: str) -> None:
+        for location in self.resets.get(file, ()):
+            if len(location) > 2 and location[0] == "services" and location[1] == name:
+                apply_resets(source, [location[2:]])
 
 
 def _resolve(
-    name: str, services: dict, file: str, working_dir: str, load_base: LoadBase, chain: tuple[tuple[str, str], ...]
+    resolver: _Resolver, name: str, services: dict, file: str, chain: tuple[tuple[str, str], ...]
 ) -> Any:
     service = services.get(name)
     if not isinstance(service, dict) or "extends" not in service:
@@ -53,7 +81,7 @@ def _resolve(
     chain = _track(chain, file, name)
     base_services, base_file = services, file
     if other_file is not None:
-        base_services, base_file = load_base(os.path.join(working_dir, str(other_file)))
+        base_services, base_file = resolver.base_from(os.path.join(resolver.working_dir, str(other_file)))
         if ref not in base_services:
             raise ExtendsError(
                 f"cannot extend service {name!r} in {file}: service {ref!r} not found in {base_file}",
@@ -67,7 +95,7 @@ def _resolve(
             path=("services", name, "extends"),
         )
     _track(chain, base_file, ref)
-    base = _resolve(ref, base_services, base_file, working_dir, load_base, chain)
+    base = resolver.resolve(ref, base_services, base_file, chain)
     if base is None:
         service = dict(service)
         service.pop("extends", None)
@@ -75,6 +103,7 @@ def _resolve(
         return service
     source = copy.deepcopy(base)
     source.pop("extends", None)
+    resolver.drop_reset(source, file, name)
     merged = _merge(source, {k: v for k, v in service.items() if k != "extends"}, Path("services.x"))
     services[name] = merged
     return merged

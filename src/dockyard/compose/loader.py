@@ -104,7 +104,8 @@ class _Loader:
         self.referenced: dict[str, bytes] = {}
         self.referenced_size = 0
         self.disabled: dict[str, Any] = {}
-        self.env_files: dict[str, tuple] = {}  # service -> (EnvFile entries with values, explicit environment)
+        self.env_files: dict[str, tuple] = {}
+        self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read  # service -> (EnvFile entries with values, explicit environment)
         self.active_profiles: tuple[str, ...] = ()
 
     # -- per-file phases (1-8) -----------------------------------------------------------------
@@ -134,7 +135,8 @@ class _Loader:
                 source=self.source,
                 load_project=self._load_included,
             )
-        merging.apply_resets(tree, (*document.reset_paths, *document.override_paths))
+        self.last_resets = frozenset((*document.reset_paths, *document.override_paths))
+        merging.apply_resets(tree, self.last_resets)
         if not self.options.skip_extends:
             from dockyard.compose.extends import apply_extends
 
@@ -143,6 +145,7 @@ class _Loader:
                 file=name,
                 working_dir=working_dir,
                 load_base=lambda path: self._load_extends_base(path, working_dir, environment),
+                resets=self.last_resets,
             )
         try:
             tree = merging.enforce_unicity(merging.merge(tree, data))
@@ -165,7 +168,8 @@ class _Loader:
             document.data = {}
         if not isinstance(document.data, dict):
             raise ComposeError("top-level object must be a mapping", file=name)
-        document.positions = {path: _location(name, where) for path, where in document.positions.items()}
+        if document.positions and not all(isinstance(w, Location) for w in list(document.positions.values())[:1]):
+            document.positions = {path: _location(name, where) for path, where in document.positions.items()}
         return document
 
     def _validate_schema(self, tree: dict, file: str) -> None:
@@ -194,7 +198,7 @@ class _Loader:
         self.positions.update(nested.positions)
         return tree
 
-    def _load_extends_base(self, path: str, working_dir: str, environment) -> tuple[dict, str]:
+    def _load_extends_base(self, path: str, working_dir: str, environment) -> tuple[dict, str, frozenset]:
         from dockyard.compose.extends import rebase_paths
 
         nested = _Loader(
@@ -206,7 +210,7 @@ class _Loader:
         services = tree.get("services") or {}
         relative = os.path.relpath(os.path.dirname(path), working_dir)
         rebase_paths(services, relative)
-        return services, path
+        return services, path, nested.last_resets
 
     # -- project phases (9-16) -------------------------------------------------------------------
 
@@ -247,7 +251,9 @@ class _Loader:
             from dockyard.compose import validation
         except ImportError:  # TODO(H2b): remove once validation lands
             return
-        errors = validation.check(tree, positions=self.positions, file=_first_file(self.details))
+        errors = validation.check(
+            tree, positions=self.positions, file=_first_file(self.details), disabled=tuple(self.disabled)
+        )
         if len(errors) == 1:
             raise errors[0]
         if errors:

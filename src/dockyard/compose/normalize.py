@@ -8,11 +8,13 @@
   ``environment`` entries are resolved from the project environment (unresolved args are
   dropped, unresolved environment entries stay bare);
 * ``links``, ``network_mode``/``ipc``/``pid``/``uts``/``cgroup: service:x`` and ``volumes_from``
-  imply ``depends_on`` entries; volume targets are cleaned like paths.
+  imply ``depends_on`` entries; volume targets are cleaned like paths;
+* ``pre_start`` hook containers inherit the service's container attributes (image ...).
 """
 
 from __future__ import annotations
 
+import copy
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -82,6 +84,25 @@ def _service(service: dict, environment: Mapping[str, str]) -> None:
             )
     if depends_on:
         service["depends_on"] = depends_on
+    _pre_start_hooks(service)
+
+
+# Attributes a pre_start hook container inherits from its service (a subset of compose-go's
+# generated ``types.ContainerSpecAttributes``; volumes are deliberately not inherited).
+HOOK_INHERITED = ("image", "user", "working_dir", "environment", "privileged", "cap_add", "cap_drop", "security_opt")
+
+
+def _pre_start_hooks(service: dict) -> None:
+    from dockyard.compose.merge import merge
+
+    hooks = service.get("pre_start")
+    if not isinstance(hooks, list):
+        return
+    base = {k: service[k] for k in HOOK_INHERITED if k in service}
+    for index, hook in enumerate(hooks):
+        if isinstance(hook, dict):
+            merged = merge({"services": {"hook": copy.deepcopy(base)}}, {"services": {"hook": hook}})
+            hooks[index] = merged["services"]["hook"]
 
 
 def _resolve(value: Any, environment: Mapping[str, str], *, keep_empty: bool) -> Any:
