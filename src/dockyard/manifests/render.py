@@ -44,16 +44,34 @@ def interpolation_environment(details: Any, environment: Environment, variables:
     return merged
 
 
-def _clean(error: ComposeError) -> ComposeError:
+def _reference_location(details: Any, key: str) -> tuple[str | None, int | None, int | None]:
+    """Where ``${KEY}`` / ``$KEY`` first appears in the compose files (for loader errors without a line)."""
+    pattern = re.compile(r"(?<!\$)\$\{?" + re.escape(key) + r"\b")
+    for config in details.config_files:
+        try:
+            text = config.content if config.content is not None else details.source.read(config.filename).decode("utf-8", "replace")
+        except OSError:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = pattern.search(line)
+            if match:
+                return config.filename, number, match.start() + 1
+    return None, None, None
+
+
+def _clean(error: ComposeError, details: Any) -> ComposeError:
     text = error.message
     if not (secretrefs.has_marker(text) or secretrefs.CLOSE in text):
         return error
-    keys = ", ".join(secretrefs.keys_in(text)) or "an env-secret"
-    where = f"{error.path}: " if error.path and not text.startswith(str(error.path)) else ""
+    keys = secretrefs.keys_in(text)
+    file, line, column = error.file, error.line, error.column
+    if line is None and keys:
+        file, line, column = _reference_location(details, keys[0])
+    where = f"{error.path}: " if error.path else ""
     return TranslationError(
-        f"{where}env-secret {keys} cannot be used here: secret values only go into environment, "
+        f"{where}env-secret {', '.join(keys) or '?'} cannot be used here: secret values only go into environment, "
         f"entrypoint/command and CMD-SHELL healthchecks ({secretrefs.unmark(text)})",
-        file=error.file, path=error.path, line=error.line, column=error.column,
+        file=file, path=error.path, line=line, column=column,
     )
 
 
@@ -66,12 +84,12 @@ def load_project(details: Any, load_options: Any, environment: Environment, vari
     try:
         return load(details, load_options)
     except ComposeErrors as errors:
-        cleaned = [_clean(e) for e in errors.errors]
+        cleaned = [_clean(e, details) for e in errors.errors]
         if any(c is not e for c, e in zip(cleaned, errors.errors)):
             raise ComposeErrors(cleaned) from None
         raise
     except ComposeError as error:
-        cleaned = _clean(error)
+        cleaned = _clean(error, details)
         if cleaned is not error:
             raise cleaned from None
         raise

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 from dockyard.compose.model import Project, Service
-from dockyard.compose.tree import dotted
 
 from . import containers, files, names, ordering, policy, secretrefs, services, volumes, workloads
 from .context import Context, RenderOptions
@@ -59,15 +58,15 @@ def _refuse_misplaced_secrets(ctx: Context) -> None:
             if rel[:1] == ("extensions",) or any(rel[: len(ok)] == ok for ok in _SECRET_OK):
                 continue
             keys = ", ".join(secretrefs.keys_in(text)) or "?"
-            raise ctx.error(path, f"env-secret {keys} cannot be used in {dotted(path)}: secret values only go into "
+            raise ctx.error(path, f"env-secret {keys} cannot be used here: secret values only go into "
                             "environment, entrypoint/command and CMD-SHELL healthchecks (they stay in the Secret)")
     for section in ("volumes", "networks", "secrets", "configs"):
         for key, obj in sorted(getattr(ctx.project, section).items()):
             for path, text in secretrefs.scan(obj, (section, key)):
                 if path[2:3] in (("extensions",), ("content",)):
                     continue
-                raise ctx.error(path, f"env-secret {', '.join(secretrefs.keys_in(text))} cannot be used in "
-                                f"{dotted(path)}: secret values only go into environment, command and healthchecks")
+                raise ctx.error(path, f"env-secret {', '.join(secretrefs.keys_in(text))} cannot be used here: "
+                                "secret values only go into environment, command and healthchecks")
 
 
 def _warn_unmapped(ctx: Context, service: Service) -> None:
