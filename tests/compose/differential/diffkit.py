@@ -18,7 +18,7 @@ Normalisations (applied to both outputs; each hides a difference of *printing*, 
 | 3 | empty mappings under the keys in ``EMPTY_STRUCTS`` are dropped | Go empty structs printed as ``{}`` (``ipam``, ``deploy.placement``, mount ``volume``/``bind``/``tmpfs`` options) |
 | 4 | byte sizes at ``BYTE_SIZE_KEYS`` become integers | docker prints sizes as decimal strings (``"268435456"``), dockyard's model holds ints |
 | 5 | durations at ``DURATION_KEYS`` become nanoseconds | docker prints Go durations (``1m0s``); the spelling of a duration is not its value |
-| 6 | top-level ``networks``/``volumes`` no service uses are dropped | docker compose config prunes unused ones (oracle MANIFEST); dockyard may keep them for later layers |
+| 6 | top-level ``networks``/``volumes``/``secrets``/``configs`` no service uses are dropped | docker compose config prunes unused ones (compose-go ``WithoutUnnecessaryResources``, oracle MANIFEST); dockyard may keep them for later layers |
 | 7 | ``services.*.deploy.resources.*.cpus`` become floats | docker prints ``1`` or ``0.5`` as JSON numbers, dockyard may print the Compose string |
 """
 
@@ -224,23 +224,35 @@ def _float(value: Any) -> Any:
 def _prune_unused(document: Any) -> Any:
     if not isinstance(document, dict):
         return document
-    services = document.get("services") or {}
-    used_networks = {n for s in services.values() for n in (s.get("networks") or {})}
-    used_volumes = {
-        m.get("source")
-        for s in services.values()
-        for m in (s.get("volumes") or [])
-        if isinstance(m, dict) and m.get("type") == "volume"
+    services = [s for s in (document.get("services") or {}).values() if isinstance(s, dict)]
+    used = {
+        "networks": {n for s in services for n in (s.get("networks") or {})},
+        "volumes": {m.get("source") for s in services for m in _mounts(s) if m.get("type") == "volume"},
+        "secrets": {_source(r) for s in services for r in (s.get("secrets") or []) + _build_secrets(s)},
+        "configs": {_source(r) for s in services for r in (s.get("configs") or [])},
     }
     out = dict(document)
-    for key, used in (("networks", used_networks), ("volumes", used_volumes)):
+    for key, names in used.items():
         if isinstance(out.get(key), dict):
-            kept = {k: v for k, v in out[key].items() if k in used}
+            kept = {k: v for k, v in out[key].items() if k in names}
             if kept:
                 out[key] = kept
             else:
                 out.pop(key)
     return out
+
+
+def _mounts(service: dict) -> list[dict]:
+    return [m for m in (service.get("volumes") or []) if isinstance(m, dict)]
+
+
+def _build_secrets(service: dict) -> list:
+    build = service.get("build")
+    return list(build.get("secrets") or []) if isinstance(build, dict) else []
+
+
+def _source(reference: Any) -> Any:
+    return reference.get("source") if isinstance(reference, dict) else reference
 
 
 def _first_differences(expected: Any, actual: Any, path: str = "", limit: int = 12) -> str:
