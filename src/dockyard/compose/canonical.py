@@ -642,6 +642,38 @@ TYPED = compile_table(
 )
 
 
+KEPT_WHEN_EMPTY = frozenset({"command", "entrypoint"})
+# Booleans compose-go holds as pointers or without omitempty: ``false`` is printed.
+KEPT_WHEN_FALSE = frozenset({"init", "enable_ipv6", "enable_ipv4", "required"})
+_USER_MAPS = frozenset({"labels", "environment", "annotations", "driver_opts", "options", "args", "sysctls"})
+
+
+def _omit_false(node: Any) -> None:
+    if isinstance(node, dict):
+        for key in [k for k, v in node.items() if v is False and k not in KEPT_WHEN_FALSE]:
+            if not str(key).startswith("x-"):
+                del node[key]
+        for key, value in node.items():
+            if not str(key).startswith("x-") and key not in _USER_MAPS:
+                _omit_false(value)
+    elif isinstance(node, list):
+        for item in node:
+            _omit_false(item)
+
+
 def typed(tree: dict) -> dict:
-    """Bring the tree to the value forms ``docker compose config`` prints."""
-    return walk(tree, TYPED)
+    """Bring the tree to the value forms ``docker compose config`` prints.
+
+    Go's ``omitempty``: ``false`` is dropped (except for pointer booleans such as ``init``), and
+    so are empty lists and mappings on a service, except ``command`` and ``entrypoint`` where
+    empty means "explicitly nothing".
+    """
+    tree = walk(tree, TYPED)
+    for section in ("services", "networks", "volumes", "secrets", "configs"):
+        for resource in (tree.get(section) or {}).values():
+            _omit_false(resource)
+    for service in (tree.get("services") or {}).values():
+        if isinstance(service, dict):
+            for key in [k for k, v in service.items() if v in ([], {}) and k not in KEPT_WHEN_EMPTY]:
+                del service[key]
+    return tree

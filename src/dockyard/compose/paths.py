@@ -35,6 +35,23 @@ def absolute(base: str, value: str) -> str:
     return os.path.normpath(os.path.join(base, value))
 
 
+def _maybe_unix(base: str) -> Callable[[Any, tuple], Any]:
+    """Bind sources and config/secret files: a Windows absolute path is kept as written."""
+
+    def resolve(value: Any, path: tuple) -> Any:
+        if isinstance(value, str) and not is_windows_absolute(value):
+            return absolute(base, value)
+        return value
+
+    return resolve
+
+
+def is_windows_absolute(value: str) -> bool:
+    if value.startswith("\\\\"):
+        return True
+    return len(value) >= 3 and value[0].isalpha() and value[1] == ":" and value[2] in "\\/"
+
+
 def _context(base: str) -> Callable[[Any, tuple], Any]:
     def resolve(value: Any, path: tuple) -> Any:
         if not isinstance(value, str) or is_remote(value) or value.startswith("service:"):
@@ -51,7 +68,7 @@ def is_remote(context: str) -> bool:
 def _volume(base: str) -> Callable[[Any, tuple], Any]:
     def resolve(value: Any, path: tuple) -> Any:
         if isinstance(value, dict) and value.get("type") == "bind" and isinstance(value.get("source"), str):
-            value["source"] = absolute(base, value["source"])
+            value["source"] = _maybe_unix(base)(value["source"], path)
         return value
 
     return resolve
@@ -79,8 +96,8 @@ def resolve_relative_paths(tree: dict, working_dir: str) -> dict:
             "services.*.extends.file": absolute_path,
             "services.*.develop.watch.[].path": absolute_path,
             "services.*.volumes.[]": _volume(working_dir),
-            "configs.*.file": absolute_path,
-            "secrets.*.file": absolute_path,
+            "configs.*.file": _maybe_unix(working_dir),
+            "secrets.*.file": _maybe_unix(working_dir),
             "include.[].path": absolute_path,
             "include.[].project_directory": absolute_path,
             "include.[].env_file": absolute_path,
