@@ -66,11 +66,11 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
 
     # ------------------------------------------------------------ indexes (in memory, no requests)
 
-    @kopf.index(**environment)
+    @kopf.index(**environment, id="suspended_namespaces")
     def suspended_namespaces(name: str, spec: Mapping[str, Any], **_: Any) -> dict[str, bool]:
         return {environments.namespace_of(name, spec): bool(spec.get("suspended", False))}
 
-    @kopf.index(**composition)
+    @kopf.index(**composition, id="compositions_by_namespace")
     def compositions_by_namespace(namespace: str, name: str, **_: Any) -> dict[str, str]:
         return {namespace: name}
 
@@ -102,19 +102,19 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
 
     for group, version, plural in WATCHED_OWNED:
         @kopf.on.event(group, version, plural, labels={LABEL_COMPOSITION: kopf.PRESENT}, registry=registry)
-        def owned_changed(namespace: str, labels: Mapping[str, str], memo: kopf.Memo, **_: Any) -> None:
+        async def owned_changed(namespace: str, labels: Mapping[str, str], memo: kopf.Memo, **_: Any) -> None:
             _state(memo).queue.request((namespace, labels[LABEL_COMPOSITION]))
 
     def _about_workload(body: Mapping[str, Any], **_: Any) -> bool:
         return (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS
 
     @kopf.on.event("", "v1", "events", when=_about_workload, registry=registry)
-    def workload_event(namespace: str, memo: kopf.Memo, **_: Any) -> None:
+    async def workload_event(namespace: str, memo: kopf.Memo, **_: Any) -> None:
         _request_namespace(_state(memo), namespace)
 
     @kopf.on.event("", "v1", "configmaps", field="metadata.name", value="env-config", registry=registry)
     @kopf.on.event("", "v1", "secrets", field="metadata.name", value="env-secret", registry=registry)
-    def environment_values_changed(namespace: str, type: str | None, memo: kopf.Memo, **_: Any) -> None:
+    async def environment_values_changed(namespace: str, type: str | None, memo: kopf.Memo, **_: Any) -> None:
         if type is not None:  # None: the initial listing, already covered by resume
             _request_namespace(_state(memo), namespace)
 
