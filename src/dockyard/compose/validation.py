@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from dockyard.compose.model import Location
-from dockyard.compose.tree import ANY_INDEX, Path, dotted
+from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted
 from dockyard.errors import ValidationError
 
 TreePath = tuple[str | int, ...]
@@ -44,7 +44,7 @@ def check(
     ``disabled`` names services switched off by profiles: depending on one with
     ``required: false`` is allowed, as in compose-go.
     """
-    found = list(_object_problems(data, (), Path("")))
+    found = list(_object_problems(data))
     found += _consistency_problems(data, set(disabled))
     return [_located(message, path, file, positions) for path, message in found]
 
@@ -113,19 +113,29 @@ def is_ip(text: Any) -> bool:
     return True
 
 
-def _object_problems(value: Any, path: TreePath, pattern_path: Path) -> Iterator[tuple[TreePath, str]]:
+def _object_problems(data: Any) -> Iterator[tuple[TreePath, str]]:
     for pattern, rule in CHECKS.items():
-        if pattern_path.matches(pattern):
+        for path, value in _matching(data, pattern.split(SEP), ()):
             message = rule(value, dotted(path))
             if message:
                 yield path, message
-            return
+
+
+def _matching(value: Any, parts: list[str], path: TreePath) -> Iterator[tuple[TreePath, Any]]:
+    """The ``(path, value)`` pairs of the tree a pattern names, visiting only what it can match."""
+    if not parts:
+        yield path, value
+        return
+    head, rest = parts[0], parts[1:]
     if isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _object_problems(item, (*path, key), pattern_path.next(str(key)))
-    elif isinstance(value, list):
+        if head == ANY_KEY:
+            for key, item in value.items():
+                yield from _matching(item, rest, (*path, key))
+        elif head in value:
+            yield from _matching(value[head], rest, (*path, head))
+    elif isinstance(value, list) and head in (ANY_KEY, ANY_INDEX):
         for index, item in enumerate(value):
-            yield from _object_problems(item, (*path, index), pattern_path.next(ANY_INDEX))
+            yield from _matching(item, rest, (*path, index))
 
 
 # --- consistency checks (compose-go loader checkConsistency) ----------------------------

@@ -1,0 +1,131 @@
+"""Benchmark: ``dockyard config`` against ``docker-compose config`` on a 1,000- and a 2-service file.
+
+Both tools run as subprocesses (so interpreter and binary start-up count), in the same run,
+same environment, same files; each measurement is the median of several runs. Peak memory is
+the child's ``ru_maxrss`` from ``os.wait4``. Targets (issue 2): at least 3x faster than the
+reference on 1,000 services, and not slower on 2 services.
+
+    .venv/bin/python bench/compose_config.py            # the table
+    .venv/bin/python bench/compose_config.py --profile  # + what dominates dockyard's time
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import generate_compose  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = REPO / ".venv" / "bin"
+SIZES = {"1000 services": (1000, 5), "2 services": (2, 11)}  # label -> (services, runs)
+
+
+def commands(file: Path) -> dict[str, list[str]]:
+    return {
+        "dockyard": [str(BIN / "dockyard"), "config", "-f", str(file), "--format", "json"],
+        "docker-compose": [str(BIN / "docker-compose"), "-f", str(file), "config", "--format", "json"],
+    }
+
+
+def environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("COMPOSE_", "DOCKER_"))}
+
+
+def measure_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS in MiB and exit code of one run."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.stderr.write(f"warning: {' '.join(argv)} exited {process.returncode}: {process.stderr.read().decode()[:300]}\n")
+    process.stderr.close()
+    return elapsed, usage.ru_maxrss / 1024, process.returncode
+
+
+def measure(argv: list[str], cwd: Path, runs: int) -> tuple[float, float, int]:
+    measure_once(argv, cwd)  # warm the page cache
+    samples = [measure_once(argv, cwd) for _ in range(runs)]
+    return (
+        statistics.median(s[0] for s in samples),
+        max(s[1] for s in samples),
+        max(s[2] for s in samples),
+    )
+
+
+def table(workdir: Path) -> list[tuple[str, dict[str, tuple[float, float, int]]]]:
+    rows = []
+    for label, (services, runs) in SIZES.items():
+        file = workdir / f"compose-{services}.yaml"
+        file.write_text(generate_compose(services, seed=42))
+        rows.append((label, {tool: measure(argv, workdir, runs) for tool, argv in commands(file).items()}))
+    return rows
+
+
+def print_table(rows: list[tuple[str, dict[str, tuple[float, float, int]]]]) -> None:
+    print(f"{'file':<15} {'tool':<15} {'wall (median)':>14} {'peak RSS':>10} {'exit':>5}")
+    for label, results in rows:
+        for tool, (wall, rss, code) in results.items():
+            print(f"{label:<15} {tool:<15} {wall * 1000:>11.0f} ms {rss:>7.1f} MiB {code:>5}")
+    print()
+    print(f"{'file':<15} {'speed-up (docker-compose / dockyard)':>38} {'memory (dockyard / docker-compose)':>36}  target")
+    for label, results in rows:
+        (ours_wall, ours_rss, _), (ref_wall, ref_rss, _) = results["dockyard"], results["docker-compose"]
+        target = ">= 3.00x" if label.startswith("1000") else ">= 1.00x"
+        verdict = "ok" if ref_wall / ours_wall >= float(target[3:-1]) else "MISSED"
+        print(f"{label:<15} {ref_wall / ours_wall:>37.2f}x {ours_rss / ref_rss:>35.2f}x  {target} {verdict}")
+
+
+def profile(workdir: Path) -> None:
+    """Where dockyard's time goes: slowest imports, then the hottest functions on 1,000 services."""
+    file = workdir / "compose-1000.yaml"
+    imports = subprocess.run(
+        [str(BIN / "python"), "-X", "importtime", "-c", "import dockyard.cli.main"],
+        capture_output=True, text=True, env=environment(),
+    )  # fmt: skip
+    rows = []
+    for line in imports.stderr.splitlines()[1:]:
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) == 3 and parts[1].isdigit():
+            rows.append((int(parts[1]), parts[2]))
+    print("\nslowest imports of `import dockyard.cli.main` (cumulative us):")
+    for cumulative, name in sorted(rows, reverse=True)[:12]:
+        print(f"  {cumulative:>9}  {name}")
+    code = (
+        "import cProfile, pstats, sys, io;"
+        "from dockyard.cli.main import app;"
+        "sys.argv=['dockyard','config','-f',sys.argv[1],'--format','json'];"
+        "out=io.StringIO(); p=cProfile.Profile(); p.enable()\n"
+        "try:\n    app(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "p.disable(); s=pstats.Stats(p, stream=sys.stderr); s.sort_stats('cumulative').print_stats(25)"
+    )
+    run = subprocess.run(
+        [str(BIN / "python"), "-c", code, str(file)], capture_output=True, text=True, cwd=workdir, env=environment()
+    )
+    print("\ncProfile of `dockyard config` on 1,000 services (top 25 by cumulative time):")
+    print("\n".join(run.stderr.splitlines()[:60]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", action="store_true", help="also show import times and a cProfile of dockyard")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "config").mkdir()
+        print_table(table(workdir))
+        if args.profile:
+            profile(workdir)
+
+
+if __name__ == "__main__":
+    main()
