@@ -89,9 +89,6 @@ def _warn_unmapped(ctx: Context, service: Service) -> None:
         policy_ = deploy.restart_policy
         if policy_ and (policy_.delay is not None or policy_.window is not None):
             ctx.warn((*base, "deploy", "restart_policy"), "restart_policy delay/window are not mapped (kubelet backs off)", service.name)
-    for name, dep in service.depends_on.items():
-        if dep.restart:
-            ctx.warn((*base, "depends_on", name, "restart"), "restart on dependency change is not mapped", service.name)
 
 
 def _warn_project(ctx: Context) -> None:
