@@ -1,0 +1,117 @@
+"""``dockyard render``: manifests with no cluster, warnings on stderr, clear errors, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from dockyard.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = ROOT / "examples" / "shop" / "compose.yaml"
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "compose.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_render_prints_the_shop_as_yaml_documents_in_apply_order(run):
+    result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD")
+    assert result.exit_code == 0, result.output
+    objects = list(yaml.safe_load_all(result.stdout))
+    kinds = [o["kind"] for o in objects]
+    assert kinds == ["PersistentVolumeClaim"] + ["Service"] * 4 + ["Deployment"] * 4
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "Deployment"][:2] == ["postgres", "redis"]
+    assert {o["metadata"]["namespace"] for o in objects} == {"env-dev"}
+    assert "Recreate" in result.stderr and result.stderr.startswith("warning: ")
+
+
+def test_render_json_is_a_v1_list(run):
+    result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD", "-o", "json", "--env", "qa")
+    document = json.loads(result.stdout)
+    assert document["kind"] == "List" and document["items"][0]["metadata"]["namespace"] == "env-qa"
+
+
+def test_config_values_and_vars_are_interpolated_and_vars_win(run, tmp_path):
+    path = _write(tmp_path, "services:\n  web:\n    image: nginx:${TAG}\n    environment:\n      LEVEL: ${LEVEL}\n")
+    (tmp_path / "env.conf").write_text("LEVEL=debug\n")
+    result = run("render", "-f", path, "--config", "TAG=1.0", "--config-file", tmp_path / "env.conf", "--var", "TAG=2.0")
+    assert result.exit_code == 0, result.output
+    assert "image: nginx:2.0" in result.stdout and "value: debug" in result.stdout
+
+
+def test_the_shell_environment_is_not_used(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("TAG", "from-shell")
+    result = run("render", "-f", _write(tmp_path, "services:\n  web:\n    image: nginx:${TAG:-default}\n"))
+    assert "image: nginx:default" in result.stdout
+
+
+def test_dot_env_beside_the_compose_file_is_read(run, tmp_path):
+    (tmp_path / ".env").write_text("TAG=dotenv\n")
+    result = run("render", "-f", _write(tmp_path, "services:\n  web:\n    image: nginx:${TAG}\n"))
+    assert "image: nginx:dotenv" in result.stdout
+
+
+def test_secret_keys_become_secret_key_refs_and_values_are_never_needed(run):
+    result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD", "-o", "json")
+    items = {(o["kind"], o["metadata"]["name"]): o for o in json.loads(result.stdout)["items"]}
+    env = items[("Deployment", "api")]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env[0] == {"name": "DOCKYARD_SECRET_DB_PASSWORD",
+                      "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}}
+    assert {"name": "DATABASE_URL", "value": "postgres://shop:$(DOCKYARD_SECRET_DB_PASSWORD)@postgres:5432/shop"} in env
+    assert "\ue000" not in result.stdout
+
+
+def test_a_secret_where_it_cannot_go_is_a_located_error_without_traceback(run, tmp_path):
+    path = _write(tmp_path, "services:\n  web:\n    image: nginx\n    ports:\n      - \"${PORT}:80\"\n")
+    result = run("render", "-f", path, "--secret-keys", "PORT")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {path}:5:")
+    assert "env-secret PORT cannot be used here" in result.stderr
+    assert "Traceback" not in result.output and "\ue000" not in result.output
+
+
+def test_a_policy_error_names_the_key_and_allow_lifts_it(run, tmp_path):
+    path = _write(tmp_path, "services:\n  dind:\n    image: docker:dind\n    privileged: true\n")
+    refused = run("render", "-f", path)
+    assert refused.exit_code == 1 and f"{path}:4:" in refused.stderr and "services.dind.privileged" in refused.stderr
+    allowed = run("render", "-f", path, "--allow", "privileged")
+    assert allowed.exit_code == 0 and "privileged: true" in allowed.stdout
+
+
+def test_an_unknown_policy_name_is_refused(run):
+    result = run("render", "-f", SHOP, "--allow", "everything")
+    assert result.exit_code == 1 and "unknown policy" in result.stderr
+
+
+def test_build_without_image_explains_that_dockyard_deploys_images(run, tmp_path):
+    result = run("render", "-f", _write(tmp_path, "services:\n  app:\n    build: .\n"))
+    assert result.exit_code == 1 and "dockyard deploys images" in result.stderr
+
+
+def test_profiles_select_services(run, tmp_path):
+    path = _write(tmp_path, "services:\n  web:\n    image: nginx\n  debug:\n    image: busybox\n    profiles: [debug]\n")
+    assert "name: debug" not in run("render", "-f", path).stdout
+    assert "name: debug" in run("render", "-f", path, "--profile", "debug").stdout
+
+
+def test_bad_yaml_is_a_located_error(run, tmp_path):
+    result = run("render", "-f", _write(tmp_path, "services:\n  web: [\n"))
+    assert result.exit_code == 1 and str(tmp_path) in result.stderr and "Traceback" not in result.output
+
+
+def test_render_is_byte_identical_across_runs(run):
+    first = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
+    assert first == run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
