@@ -648,6 +648,19 @@ KEPT_WHEN_FALSE = frozenset({"init", "enable_ipv6", "enable_ipv4", "required"})
 _USER_MAPS = frozenset({"labels", "environment", "annotations", "driver_opts", "options", "args", "sysctls"})
 
 
+# Service keys that are Go maps (an empty one is omitted); other empty mappings are structs.
+_MAP_KEYS = frozenset(
+    {"environment", "labels", "annotations", "sysctls", "ulimits", "depends_on", "networks", "storage_opt",
+     "blkio_config", "models"}
+)
+
+
+def _omitted_when_empty(key: str, value: Any) -> bool:
+    if key in KEPT_WHEN_EMPTY or key.startswith("x-"):
+        return False
+    return value == [] or (value == {} and key in _MAP_KEYS)
+
+
 def _omit_false(node: Any) -> None:
     if isinstance(node, dict):
         for key in [k for k, v in node.items() if v is False and k not in KEPT_WHEN_FALSE]:
@@ -674,6 +687,6 @@ def typed(tree: dict) -> dict:
             _omit_false(resource)
     for service in (tree.get("services") or {}).values():
         if isinstance(service, dict):
-            for key in [k for k, v in service.items() if v in ([], {}) and k not in KEPT_WHEN_EMPTY]:
+            for key in [k for k, v in service.items() if _omitted_when_empty(k, v)]:
                 del service[key]
     return tree
