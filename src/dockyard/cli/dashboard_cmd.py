@@ -21,6 +21,7 @@ def dashboard(
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig file (default: KUBECONFIG, "
                                                                       "~/.kube/config, then in-cluster)."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
+    local: bool = typer.Option(False, "--local", help="Run the engine after each save (when no controller runs)."),
 ) -> None:
     """Serve the environments dashboard (services, compose editor, events, logs)."""
     import uvicorn
@@ -33,7 +34,7 @@ def dashboard(
 
     with reported_errors():
         config = load_kubeconfig(kubeconfig, context)
-        cluster = Cluster(KubeClient(config), config)
+        cluster = Cluster(KubeClient(config), config, run_engine=local)
     required = token_required(host, token)
     shown_host = f"[{host}]" if ":" in host else host
     address = f"http://{shown_host}:{port}/"

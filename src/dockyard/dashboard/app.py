@@ -25,22 +25,24 @@ __all__ = ["create_app", "routes", "templates"]
 
 HERE = Path(__file__).parent
 
+C = "/environments/{env}/compositions/{composition}"
+
 routes = [
     Route("/", views.environments, name="environments"),
     Route("/environments", views.create_environment, methods=["POST"], name="create_environment"),
     Route("/environments/{env}", views.environment, name="environment"),
     Route("/environments/{env}/delete", views.delete_environment, methods=["POST"], name="delete_environment"),
-    Route("/environments/{env}/services", views.services_fragment, name="services"),
-    Route("/environments/{env}/live", views.live_services, name="live"),
     Route("/environments/{env}/config", views.set_config, methods=["POST"], name="set_config"),
     Route("/environments/{env}/config/{key}/unset", views.unset_config, methods=["POST"], name="unset_config"),
     Route("/environments/{env}/secrets", views.set_secret, methods=["POST"], name="set_secret"),
     Route("/environments/{env}/secrets/{key}/unset", views.unset_secret, methods=["POST"], name="unset_secret"),
-    Route("/environments/{env}/compose", views.editor, name="editor"),
-    Route("/environments/{env}/compose/validate", views.validate_compose, methods=["POST"], name="validate"),
-    Route("/environments/{env}/compose/save", views.save_compose, methods=["POST"], name="save"),
-    Route("/environments/{env}/services/{service}/logs", views.logs, name="logs"),
-    Route("/environments/{env}/services/{service}/logs/stream", views.log_stream, name="log_stream"),
+    Route(C + "/services", views.services_fragment, name="services"),
+    Route(C + "/live", views.live_services, name="live"),
+    Route(C + "/compose", views.editor, name="editor"),
+    Route(C + "/compose/validate", views.validate_compose, methods=["POST"], name="validate"),
+    Route(C + "/compose/save", views.save_compose, methods=["POST"], name="save"),
+    Route(C + "/services/{service}/logs", views.logs, name="logs"),
+    Route(C + "/services/{service}/logs/stream", views.log_stream, name="log_stream"),
     Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
 ]
 

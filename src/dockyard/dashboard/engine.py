@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.errors import ComposeError, ComposeErrors, DockyardError, TerminalError
-from dockyard.manifests.result import LABEL_SERVICE
+from dockyard.manifests.result import LABEL_COMPOSITION, LABEL_SERVICE
 from dockyard.reconcile import composition as compositions
 from dockyard.reconcile import environments
 from dockyard.reconcile.status import ServiceStatus
@@ -32,6 +32,7 @@ __all__ = [
     "Check",
     "Cluster",
     "ComposeDocument",
+    "CompositionView",
     "EnvironmentRow",
     "EnvironmentView",
     "ProblemAt",
@@ -41,7 +42,6 @@ __all__ = [
 
 COMPOSITION_API = compositions.API_VERSION
 COMPOSITION_KIND = compositions.KIND
-DEFAULT_COMPOSITION = "default"
 # Kinds whose changes can change what the services table shows.
 WATCHED_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "Pod"),
@@ -53,6 +53,7 @@ WATCHED_KINDS: tuple[tuple[str, str], ...] = (
     (COMPOSITION_API, COMPOSITION_KIND),
 )
 WATCH_DEBOUNCE_SECONDS = 0.2
+MAX_FIELDS_SHOWN = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +90,18 @@ class Settings:
 
 
 @dataclass(frozen=True, slots=True)
-class EnvironmentView:
+class CompositionView:
     name: str
-    composition: str | None
     generation: int | None
+    phase: str
     services: Sequence[ServiceStatus]
     conditions: Sequence[Condition]
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentView:
+    name: str
+    compositions: Sequence[CompositionView]
     events: Sequence[EventRow]
     settings: Settings
 
@@ -157,7 +164,7 @@ class Cluster:
 
     client: Any  # dockyard.reconcile.client.Client
     config: Any = None  # lightkube KubeConfig for streams
-    composition_name: str = DEFAULT_COMPOSITION
+    run_engine: bool = False  # reconcile after each save (no controller running)
     _async_client: Any = field(default=None, repr=False)
 
     # -- environments ------------------------------------------------------------------------------
@@ -189,32 +196,33 @@ class Cluster:
     # -- one environment ---------------------------------------------------------------------------
 
     def environment(self, env: str) -> EnvironmentView:
-        settings = self.settings(env)
-        cr = self._composition(env)
-        status = (cr or {}).get("status") or {}
-        return EnvironmentView(
-            name=env,
-            composition=(cr or {}).get("metadata", {}).get("name"),
-            generation=(cr or {}).get("metadata", {}).get("generation"),
-            services=self._statuses(env, cr),
-            conditions=[Condition(c.get("type", ""), c.get("status", ""), c.get("reason", ""), c.get("message", ""),
-                                  c.get("lastTransitionTime", "")) for c in status.get("conditions") or []],
-            events=self.events(env),
-            settings=settings,
-        )
+        settings = self.settings(env)  # first: it fails clearly when the environment does not exist
+        namespace = environments.namespace_of(env)
+        views = []
+        for cr in sorted(self.client.list(COMPOSITION_API, COMPOSITION_KIND, namespace),
+                         key=lambda c: c["metadata"]["name"]):
+            status = cr.get("status") or {}
+            views.append(CompositionView(
+                name=cr["metadata"]["name"],
+                generation=cr["metadata"].get("generation"),
+                phase=status.get("phase", ""),
+                services=self._statuses(env, cr),
+                conditions=[Condition(c.get("type", ""), c.get("status", ""), c.get("reason", ""),
+                                      c.get("message", ""), c.get("lastTransitionTime", ""))
+                            for c in status.get("conditions") or []],
+            ))
+        return EnvironmentView(env, views, self.events(env), settings)
 
-    def services(self, env: str) -> list[ServiceStatus]:
-        return self._statuses(env, self._composition(env))
+    def services(self, env: str, composition: str) -> list[ServiceStatus]:
+        return self._statuses(env, self._require_composition(env, composition))
 
-    def _statuses(self, env: str, cr: Mapping[str, Any] | None) -> list[ServiceStatus]:
-        """Live status from the engine (same computation as ``dockyard status``), or the stored one."""
-        if cr is None:
-            return []
+    def _statuses(self, env: str, cr: Mapping[str, Any]) -> list[ServiceStatus]:
+        """Live status computed by the engine (what ``dockyard status`` shows), else the stored one."""
         from dockyard.reconcile import engine
 
         try:
             return list(engine.live_status(self.client, cr))
-        except DockyardError:
+        except DockyardError:  # e.g. the stored composition no longer renders: show what was last recorded
             return [ServiceStatus.from_dict(s) for s in (cr.get("status") or {}).get("services") or []]
 
     def events(self, env: str, limit: int = 20) -> list[EventRow]:
@@ -244,71 +252,84 @@ class Cluster:
 
     # -- compose editor ----------------------------------------------------------------------------
 
-    def _composition(self, env: str) -> dict | None:
+    def _require_composition(self, env: str, composition: str) -> dict:
         environments.check_env_name(env)
-        return self.client.get(COMPOSITION_API, COMPOSITION_KIND, self.composition_name, environments.namespace_of(env))
-
-    def _require_composition(self, env: str) -> dict:
-        cr = self._composition(env)
+        cr = self.client.get(COMPOSITION_API, COMPOSITION_KIND, composition, environments.namespace_of(env))
         if cr is None:
-            raise TerminalError(f"environment {env!r} has no composition {self.composition_name!r} yet; "
+            raise TerminalError(f"environment {env!r} has no composition {composition!r}; "
                                 f"run: dockyard apply -f compose.yaml --env {env}")
         return cr
 
-    def compose_document(self, env: str) -> ComposeDocument:
-        cr = self._require_composition(env)
+    def compose_document(self, env: str, composition: str) -> ComposeDocument:
+        cr = self._require_composition(env, composition)
         first = ((cr.get("spec") or {}).get("composeFiles") or [{}])[0]
-        return ComposeDocument(cr["metadata"]["name"], first.get("path", "compose.yaml"), first.get("content", ""),
+        return ComposeDocument(composition, first.get("path", "compose.yaml"), first.get("content", ""),
                                (cr.get("metadata") or {}).get("generation"))
 
-    def check_compose(self, env: str, text: str) -> Check:
-        """Load, render and validate ``text`` in place of the first compose file; diff it against live."""
-        cr = self._require_composition(env)
-        edited = _with_first_document(cr, text)
+    def check_compose(self, env: str, composition: str, text: str) -> Check:
+        """Load, render and validate ``text`` in place of the first compose file; what saving it would change."""
+        cr = self._require_composition(env, composition)
         document = ((cr.get("spec") or {}).get("composeFiles") or [{}])[0]
         digest = text_digest(text)
-        from dockyard.reconcile import engine
-
         try:
-            preview = engine.preview(self.client, edited)
+            preview = _preview(self.client, _with_first_document(cr, text))
         except ComposeError as exc:
-            return Check(False, digest, errors=_problems(exc, document.get("path", "")))
+            return Check(False, digest, errors=_problems(exc, document.get("path", ""), text))
         except DockyardError as exc:
-            return Check(False, digest, errors=[ProblemAt(str(exc))])
+            return Check(False, digest, errors=[ProblemAt(line) for line in str(exc).splitlines() if line.strip()])
         return Check(
             True,
             digest,
             text_diff=_text_diff(document.get("content", ""), text, document.get("path", "compose.yaml")),
-            changes=[Change(step.action.value, f"{step.kind} {step.name}", [str(c) for c in step_changes(step)])
-                     for step in preview.writes],
-            warnings=[str(w) for w in preview.warnings],
+            changes=preview.changes,
+            warnings=preview.warnings,
         )
 
-    def save_compose(self, env: str, text: str, *, validated_digest: str) -> SaveOutcome:
+    def save_compose(self, env: str, composition: str, text: str, *, validated_digest: str) -> SaveOutcome:
         """Store ``text`` in the Composition, only if it is valid and is exactly the text whose diff was shown."""
-        check = self.check_compose(env, text)
+        check = self.check_compose(env, composition, text)
         if not check.ok:
             return SaveOutcome(False, check)
         if validated_digest != check.digest:
             stale = ProblemAt("the document changed after it was validated: validate again to see what Save changes")
             return SaveOutcome(False, Check(False, check.digest, errors=[stale]))
-        edited = _with_first_document(self._require_composition(env), text)
-        stored = compositions.store(self.client, edited)
+        stored = compositions.store(self.client, _with_first_document(self._require_composition(env, composition), text))
         meta = stored.get("metadata") or {}
+        if self.run_engine:
+            self._reconcile_soon(meta["namespace"], meta["name"])
         return SaveOutcome(True, check, meta.get("name", ""), meta.get("generation"))
+
+    def _reconcile_soon(self, namespace: str, name: str) -> None:
+        """Without a controller (``dockyard dashboard --local``), run the engine once, off the request."""
+        import threading
+
+        from dockyard.reconcile import engine
+
+        def run() -> None:
+            try:
+                engine.reconcile(self.client, namespace, name)
+            except DockyardError:  # the outcome is in the Composition's status, which the page shows
+                pass
+
+        threading.Thread(target=run, name=f"reconcile {namespace}/{name}", daemon=True).start()
 
     # -- logs --------------------------------------------------------------------------------------
 
-    def service_pods(self, env: str, service: str) -> list[str]:
-        cr = self._require_composition(env)
-        namespace = environments.namespace_of(env)
-        dns = _dns_name_of(cr, service)
-        pods = self.client.list("v1", "Pod", namespace, labels={LABEL_SERVICE: dns})
-        return sorted((p.get("metadata") or {}).get("name", "") for p in pods)
+    def service_pods(self, env: str, composition: str, service: str) -> list[str]:
+        """The pods of compose service ``service``, found by the labels the renderer put on them."""
+        from dockyard.reconcile import engine
 
-    async def stream_logs(self, env: str, service: str, *, follow: bool) -> AsyncIterator[tuple[str, str]]:
+        namespace = environments.namespace_of(env)
+        rendered = engine.render_composition(self.client, namespace, composition)
+        if service not in rendered.services:
+            raise TerminalError(f"composition {composition!r} has no service {service!r}")
+        labels = {LABEL_COMPOSITION: composition, LABEL_SERVICE: rendered.services[service].dns_name}
+        return sorted(p["metadata"]["name"] for p in self.client.list("v1", "Pod", namespace, labels=labels))
+
+    async def stream_logs(self, env: str, composition: str, service: str, *,
+                          follow: bool) -> AsyncIterator[tuple[str, str]]:
         """(pod, line) from every pod of ``service``, interleaved as they arrive."""
-        pods = await asyncio.to_thread(self.service_pods, env, service)
+        pods = await asyncio.to_thread(self.service_pods, env, composition, service)
         namespace = environments.namespace_of(env)
         queue: asyncio.Queue = asyncio.Queue()
         client = self._streams()
@@ -337,19 +358,19 @@ class Cluster:
 
     # -- live updates ------------------------------------------------------------------------------
 
-    async def watch_services(self, env: str) -> AsyncIterator[list[ServiceStatus]]:
+    async def watch_services(self, env: str, composition: str) -> AsyncIterator[list[ServiceStatus]]:
         """The services' status now, then again after every change the watches report."""
         namespace = environments.namespace_of(env)
         changed = asyncio.Event()
         tasks = [asyncio.create_task(self._watch(api_version, kind, namespace, changed))
                  for api_version, kind in WATCHED_KINDS]
         try:
-            yield await asyncio.to_thread(self.services, env)
+            yield await asyncio.to_thread(self.services, env, composition)
             while True:
                 await changed.wait()
                 await asyncio.sleep(WATCH_DEBOUNCE_SECONDS)
                 changed.clear()
-                yield await asyncio.to_thread(self.services, env)
+                yield await asyncio.to_thread(self.services, env, composition)
         finally:
             for task in tasks:
                 task.cancel()
@@ -407,29 +428,58 @@ def _with_first_document(cr: Mapping[str, Any], text: str) -> dict:
     return edited
 
 
-def _problems(exc: ComposeError, edited_path: str) -> list[ProblemAt]:
+@dataclass(frozen=True, slots=True)
+class _Preview:
+    changes: Sequence[Change]
+    warnings: Sequence[str]
+
+
+def _preview(client, cr: Mapping[str, Any]) -> _Preview:
+    """The engine's preview of an unsaved Composition, and a server-side dry-run of every write it plans.
+
+    Raises the loader's or renderer's ``ComposeError`` (with its line) for bad input and the engine's
+    ``TerminalError`` when validation or ownership checks fail.
+    """
+    from dockyard.reconcile import engine
+    from dockyard.reconcile.plan import Action
+
+    preview = engine.preview(client, cr)
+    changes = []
+    for step, fields in engine.dry_run(client, preview):
+        shown = [str(c) for c in fields][:MAX_FIELDS_SHOWN] if step.action is Action.UPDATE else [step.reason]
+        changes.append(Change(step.action.value, f"{step.kind} {step.name}", shown))
+    return _Preview(changes, [str(w) for w in preview.warnings])
+
+
+def _problems(exc: ComposeError, edited_path: str, text: str) -> list[ProblemAt]:
     errors = exc.errors if isinstance(exc, ComposeErrors) else [exc]
     out = []
     for err in errors:
         in_document = err.file is None or not edited_path or err.file.endswith(edited_path.lstrip("./"))
-        out.append(ProblemAt(err.message, err.line if in_document else None, err.column if in_document else None,
-                             err.path, err.file))
+        line, column = (err.line, err.column) if in_document else (None, None)
+        if in_document and line is None and err.path:
+            line, column = _locate(text, err.path)
+        out.append(ProblemAt(err.message, line, column, err.path, err.file))
     return out
+
+
+def _locate(text: str, dotted: str) -> tuple[int | None, int | None]:
+    """Line and column of the nearest node to compose path ``dotted`` in ``text`` (for errors without one)."""
+    from dockyard.compose.yamlload import parse_yaml
+
+    try:
+        positions = parse_yaml(text, "compose.yaml").positions
+    except ComposeError:
+        return None, None
+    path = tuple(int(part) if part.isdigit() else part for part in dotted.split("."))
+    while path:
+        if path in positions:
+            where = positions[path]
+            return where.line, where.column
+        path = path[:-1]
+    return None, None
 
 
 def _text_diff(before: str, after: str, path: str) -> list[str]:
     return [line.rstrip("\n") for line in difflib.unified_diff(
         before.splitlines(), after.splitlines(), f"a/{path}", f"b/{path}", lineterm="", n=2)]
-
-
-def step_changes(step) -> list:
-    from dockyard.reconcile.plan import changes_between
-
-    return changes_between(step.live, step.desired)[:8]
-
-
-def _dns_name_of(cr: Mapping[str, Any], service: str) -> str:
-    for entry in (cr.get("status") or {}).get("services") or []:
-        if entry.get("name") == service and entry.get("dnsNames"):
-            return entry["dnsNames"][0]
-    return service

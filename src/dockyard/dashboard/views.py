@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -28,9 +29,14 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _form_value(form, key: str) -> str:
-    value = form.get(key, "")
-    return value if isinstance(value, str) else ""
+async def _form(request: Request) -> dict[str, str]:
+    """The URL-encoded form htmx posts (the dashboard never uploads files)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(body, keep_blank_values=True))
+
+
+def _form_value(form: dict[str, str], key: str) -> str:
+    return form.get(key, "")
 
 
 # -- environments ------------------------------------------------------------------------------------
@@ -50,7 +56,7 @@ def _environments_page(request: Request, *, message: str = "", error: str = "", 
 
 
 async def create_environment(request: Request) -> Response:
-    name = _form_value(await request.form(), "name").strip()
+    name = _form_value(await _form(request), "name").strip()
     return await _in_thread(request, _create_environment, name)
 
 
@@ -83,20 +89,21 @@ def environment(request: Request) -> Response:
 
 
 def services_fragment(request: Request) -> Response:
-    env = request.path_params["env"]
-    return _render(request, "_services.html", {"env": env, "services": _cluster(request).services(env)})
+    env, composition = _where(request)
+    services = _cluster(request).services(env, composition)
+    return _render(request, "_services.html", {"env": env, "composition": composition, "services": services})
 
 
 async def live_services(request: Request) -> Response:
     """Server-sent ``services`` events: the services table, re-rendered whenever the watch sees a change."""
-    env = request.path_params["env"]
+    env, composition = _where(request)
     cluster = _cluster(request)
     template = request.app.state.templates.get_template("_services.html")
 
     async def stream() -> AsyncIterator[str]:
         last = None
-        async for services in cluster.watch_services(env):
-            html = template.render(env=env, services=services)
+        async for services in cluster.watch_services(env, composition):
+            html = template.render(env=env, composition=composition, services=services, request=request)
             if html != last:
                 last = html
                 yield _sse("services", html)
@@ -105,7 +112,7 @@ async def live_services(request: Request) -> Response:
 
 
 async def set_config(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     key, value = _form_value(form, "key").strip(), _form_value(form, "value")
     return await _in_thread(request, _settings_action, "set_config", key, value, f"{key} set.")
 
@@ -116,7 +123,7 @@ def unset_config(request: Request) -> Response:
 
 
 async def set_secret(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     key, value = _form_value(form, "key").strip(), _form_value(form, "value")
     return await _in_thread(request, _settings_action, "set_secret", key, value, f"secret {key} set.")
 
@@ -142,57 +149,60 @@ def _settings_action(request: Request, action: str, key: str, value: str | None,
 # -- compose editor ----------------------------------------------------------------------------------
 
 def editor(request: Request) -> Response:
-    env = request.path_params["env"]
+    env, composition = _where(request)
     try:
-        document = _cluster(request).compose_document(env)
+        document = _cluster(request).compose_document(env, composition)
     except DockyardError as exc:
         return _render(request, "error.html", {"error": str(exc)}, status_code=404)
-    return _render(request, "editor.html", {"env": env, "document": document})
+    return _render(request, "editor.html", {"env": env, "composition": composition, "document": document})
 
 
 async def validate_compose(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     return await _in_thread(request, _validate, _form_value(form, "compose"))
 
 
 def _validate(request: Request, text: str) -> Response:
-    env = request.path_params["env"]
-    check = _cluster(request).check_compose(env, text)
-    return _render(request, "_check.html", {"env": env, "check": check}, status_code=200)
+    env, composition = _where(request)
+    check = _cluster(request).check_compose(env, composition, text)
+    return _render(request, "_check.html", {"env": env, "composition": composition, "check": check})
 
 
 async def save_compose(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     return await _in_thread(request, _save, _form_value(form, "compose"), _form_value(form, "validated"))
 
 
 def _save(request: Request, text: str, validated: str) -> Response:
-    env = request.path_params["env"]
-    outcome = _cluster(request).save_compose(env, text, validated_digest=validated)
+    env, composition = _where(request)
+    outcome = _cluster(request).save_compose(env, composition, text, validated_digest=validated)
     template = "_saved.html" if outcome.saved else "_check.html"
-    return _render(request, template, {"env": env, "check": outcome.check, "outcome": outcome})
+    context = {"env": env, "composition": composition, "check": outcome.check, "outcome": outcome}
+    return _render(request, template, context)
 
 
 # -- logs --------------------------------------------------------------------------------------------
 
 def logs(request: Request) -> Response:
-    env, service = request.path_params["env"], request.path_params["service"]
+    env, composition = _where(request)
+    service = request.path_params["service"]
     try:
-        pods = _cluster(request).service_pods(env, service)
+        pods = _cluster(request).service_pods(env, composition, service)
     except DockyardError as exc:
         return _render(request, "error.html", {"error": str(exc)}, status_code=404)
-    return _render(request, "logs.html", {"env": env, "service": service, "pods": pods})
+    return _render(request, "logs.html", {"env": env, "composition": composition, "service": service, "pods": pods})
 
 
 async def log_stream(request: Request) -> Response:
     """Server-sent ``line`` events (``{"pod": ..., "text": ...}``) from every pod, then ``end`` unless following."""
-    env, service = request.path_params["env"], request.path_params["service"]
+    env, composition = _where(request)
+    service = request.path_params["service"]
     follow = request.query_params.get("follow") == "1"
     cluster = _cluster(request)
 
     async def stream() -> AsyncIterator[str]:
         try:
-            async for pod, text in cluster.stream_logs(env, service, follow=follow):
+            async for pod, text in cluster.stream_logs(env, composition, service, follow=follow):
                 yield _sse("line", json.dumps({"pod": pod, "text": text}))
         except DockyardError as exc:
             yield _sse("problem", str(exc))
@@ -202,6 +212,10 @@ async def log_stream(request: Request) -> Response:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
+def _where(request: Request) -> tuple[str, str]:
+    return request.path_params["env"], request.path_params["composition"]
+
 
 def _sse(event: str, data: str) -> str:
     lines = "".join(f"data: {line}\n" for line in data.split("\n"))

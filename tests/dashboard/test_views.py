@@ -1,0 +1,266 @@
+"""Every dashboard view over the emulated cluster: which template it renders and with what context.
+
+Responses are checked through ``response.template`` and ``response.context`` (Starlette's template
+response), not their HTML; the emulator's request log proves what was (not) written.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from dockyard.dashboard.security import CSRF_COOKIE
+from dockyard.reconcile import composition as compositions
+from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE
+
+PAGE = f"/environments/{ENV}"
+COMPOSE = f"{PAGE}/compositions/{COMPOSITION}"
+# Line 5 of the edited document holds a port that is not a port.
+INVALID_EDIT = SHOP_COMPOSE.replace('      - "8080:80"', '      - "eighty:80"')
+VALID_EDIT = SHOP_COMPOSE.replace("nginx:1.27", "nginx:1.27.3")
+
+
+@pytest.fixture
+def browser(app) -> TestClient:
+    """A client that behaves like the dashboard's pages: it holds the CSRF cookie and sends the header."""
+    client = TestClient(app, base_url="http://127.0.0.1")
+    client.get("/static/dashboard.css")
+    client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+    return client
+
+
+def stored_composition(kube) -> dict:
+    return kube.store_get("Composition", COMPOSITION, NAMESPACE, api_version=compositions.API_VERSION)
+
+
+# -- environments ------------------------------------------------------------------------------------
+
+def test_the_environments_page_lists_each_environment_with_its_ready_count(browser, shop, kubelet):
+    kubelet.run("web")
+    response = browser.get("/")
+    assert response.template.name == "environments.html"
+    assert response.context["error"] == ""
+    [row] = response.context["environments"]
+    assert (row.name, row.total) == (ENV, 2)
+    assert row.last_change
+
+
+def test_creating_an_environment_from_the_page_creates_its_namespace(browser, kube, shop):
+    response = browser.post("/environments", data={"name": "staging"}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.template.name == "_environments.html"
+    assert response.context["message"] == "Environment staging created."
+    assert kube.store_get("Namespace", "env-staging") is not None
+
+
+def test_an_invalid_environment_name_is_explained_and_nothing_is_written(browser, kube, shop):
+    kube.requests.clear()
+    response = browser.post("/environments", data={"name": "Not_Valid"}, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "invalid environment name 'Not_Valid'" in response.context["error"]
+    assert kube.requests.writes() == []
+
+
+def test_a_post_without_the_csrf_header_is_refused_before_any_write(app, kube, shop):
+    client = TestClient(app, base_url="http://127.0.0.1")
+    client.get("/static/dashboard.css")
+    kube.requests.clear()
+    assert client.post("/environments", data={"name": "staging"}).status_code == 403
+    assert kube.requests == []
+
+
+def test_deleting_an_environment_deletes_its_namespace(browser, kube, shop):
+    response = browser.post(f"{PAGE}/delete", headers={"HX-Request": "true"})
+    assert response.template.name == "_environments.html"
+    assert response.context["message"] == f"Environment {ENV} is being deleted."
+    assert [r.name for r in kube.requests.filter(verb="delete", kind="Namespace")] == [NAMESPACE]
+
+
+# -- one environment ---------------------------------------------------------------------------------
+
+def test_the_environment_page_shows_each_service_with_its_dns_names_image_and_ports(browser, shop, kubelet):
+    kubelet.run("web")
+    kubelet.run("worker")
+    response = browser.get(PAGE)
+    assert response.template.name == "environment.html"
+    view = response.context["view"]
+    [composition] = view.compositions
+    services = {s.name: s for s in composition.services}
+    assert services["web"].state == "ready" and (services["web"].ready, services["web"].desired) == (1, 1)
+    assert services["web"].dns_names == ("web", f"web.{NAMESPACE}.svc.cluster.local")
+    assert services["web"].image == "nginx:1.27"
+    assert "8080/TCP" in services["web"].ports
+    assert {c.type for c in composition.conditions} == {"Ready", "Progressing", "Degraded", "Reconciled"}
+
+
+def test_a_failing_service_carries_the_message_that_explains_it(browser, shop, kubelet):
+    kubelet.run("web")
+    kubelet.fail_image_pull("web", "nginx:9.9-missing")
+    response = browser.get(f"{COMPOSE}/services")
+    assert response.template.name == "_services.html"
+    web = next(s for s in response.context["services"] if s.name == "web")
+    assert web.state == "failed"
+    assert "nginx:9.9-missing" in web.message
+
+
+def test_recent_events_of_the_environment_are_listed_newest_first(browser, kube, shop):
+    kube.emit_event(kube.store_get("Deployment", "web", NAMESPACE), "ScalingReplicaSet",
+                    "Scaled up replica set web-7d9c6b5f4 to 1", type="Normal")
+    response = browser.get(PAGE)
+    events = response.context["view"].events
+    assert events and events[0].reason == "ScalingReplicaSet"
+    assert events[0].object == "Deployment/web"
+
+
+def test_an_unknown_environment_is_a_clear_not_found(browser, kube, shop):
+    response = browser.get("/environments/nowhere")
+    assert response.status_code == 404
+    assert response.template.name == "error.html"
+    assert "environment 'nowhere' does not exist" in response.context["error"]
+
+
+def test_the_environment_page_lists_secret_keys_and_never_their_values(browser, shop):
+    response = browser.get(PAGE)
+    settings = response.context["view"].settings
+    assert settings.secret_keys == ["DB_PASSWORD"]
+    assert settings.config == {"LOG_LEVEL": "debug"}
+    assert PLANTED_SECRET not in response.text
+    assert PLANTED_SECRET not in repr(response.context)
+
+
+def test_setting_a_secret_answers_with_its_key_only(browser, kube, shop):
+    response = browser.post(f"{PAGE}/secrets", data={"key": "API_TOKEN", "value": "tok-NEVER-SHOWN"})
+    assert response.template.name == "_settings.html"
+    assert response.context["message"] == "secret API_TOKEN set."
+    assert response.context["settings"].secret_keys == ["API_TOKEN", "DB_PASSWORD"]
+    assert "tok-NEVER-SHOWN" not in response.text and "tok-NEVER-SHOWN" not in repr(response.context)
+    assert "API_TOKEN" in kube.store_get("Secret", "env-secret", NAMESPACE)["data"]
+
+
+def test_setting_and_unsetting_a_config_key(browser, shop):
+    response = browser.post(f"{PAGE}/config", data={"key": "API_TAG", "value": "2.0.1"})
+    assert response.context["settings"].config == {"API_TAG": "2.0.1", "LOG_LEVEL": "debug"}
+    response = browser.post(f"{PAGE}/config/API_TAG/unset")
+    assert response.context["message"] == "API_TAG unset."
+    assert response.context["settings"].config == {"LOG_LEVEL": "debug"}
+
+
+def test_an_invalid_config_key_is_explained_and_not_written(browser, kube, shop):
+    kube.requests.clear()
+    response = browser.post(f"{PAGE}/config", data={"key": "1BAD", "value": "x"})
+    assert response.status_code == 422
+    assert "invalid config key '1BAD'" in response.context["error"]
+    assert kube.requests.writes() == []
+
+
+# -- compose editor ----------------------------------------------------------------------------------
+
+def test_the_editor_opens_the_stored_compose_file(browser, shop):
+    response = browser.get(f"{COMPOSE}/compose")
+    assert response.template.name == "editor.html"
+    document = response.context["document"]
+    assert (document.file, document.text, document.generation) == ("compose.yaml", SHOP_COMPOSE, 1)
+
+
+def test_an_invalid_edit_is_reported_at_its_line_and_nothing_is_written(browser, kube, shop):
+    kube.requests.clear()
+    response = browser.post(f"{COMPOSE}/compose/validate", data={"compose": INVALID_EDIT})
+    assert response.template.name == "_check.html"
+    check = response.context["check"]
+    assert not check.ok
+    [error] = check.errors
+    assert error.line == 6
+    assert error.path.startswith("services.web.ports")
+    assert kube.requests.writes() == []
+    assert stored_composition(kube)["spec"]["composeFiles"][0]["content"] == SHOP_COMPOSE
+
+
+def test_a_yaml_syntax_error_is_reported_at_its_line(browser, shop):
+    broken = SHOP_COMPOSE.replace("    image: busybox:1.36", "    image: [busybox")
+    check = browser.post(f"{COMPOSE}/compose/validate", data={"compose": broken}).context["check"]
+    assert not check.ok
+    assert check.errors[0].line is not None and check.errors[0].line >= 11
+
+
+def test_a_valid_edit_shows_the_text_diff_and_the_object_it_updates(browser, kube, shop):
+    kube.requests.clear()
+    check = browser.post(f"{COMPOSE}/compose/validate", data={"compose": VALID_EDIT}).context["check"]
+    assert check.ok and not check.unchanged
+    assert "-    image: nginx:1.27" in check.text_diff and "+    image: nginx:1.27.3" in check.text_diff
+    [change] = check.changes
+    assert (change.action, change.object) == ("update", "Deployment web")
+    assert any("nginx:1.27.3" in field for field in change.fields)
+    assert kube.requests.writes() == []
+    assert all(r.dry_run for r in kube.requests if r.verb == "apply")
+
+
+def test_save_refuses_a_text_other_than_the_one_validated(browser, kube, shop):
+    validated = browser.post(f"{COMPOSE}/compose/validate", data={"compose": VALID_EDIT}).context["check"]
+    other = VALID_EDIT.replace("busybox:1.36", "busybox:1.37")
+    response = browser.post(f"{COMPOSE}/compose/save", data={"compose": other, "validated": validated.digest})
+    assert response.template.name == "_check.html"
+    assert "validate again" in response.context["check"].errors[0].message
+    assert stored_composition(kube)["spec"]["composeFiles"][0]["content"] == SHOP_COMPOSE
+
+
+def test_save_never_stores_an_invalid_document(browser, kube, shop):
+    check = browser.post(f"{COMPOSE}/compose/validate", data={"compose": INVALID_EDIT}).context["check"]
+    kube.requests.clear()
+    response = browser.post(f"{COMPOSE}/compose/save", data={"compose": INVALID_EDIT, "validated": check.digest})
+    assert response.template.name == "_check.html"
+    assert not response.context["outcome"].saved
+    assert kube.requests.writes() == []
+
+
+def test_save_stores_the_validated_text_in_the_composition(browser, kube, shop):
+    check = browser.post(f"{COMPOSE}/compose/validate", data={"compose": VALID_EDIT}).context["check"]
+    response = browser.post(f"{COMPOSE}/compose/save", data={"compose": VALID_EDIT, "validated": check.digest})
+    assert response.template.name == "_saved.html"
+    outcome = response.context["outcome"]
+    assert outcome.saved and outcome.generation == 2
+    assert stored_composition(kube)["spec"]["composeFiles"][0]["content"] == VALID_EDIT
+    [write] = kube.requests.filter(verb="apply", kind="Composition")[-1:]
+    assert write.field_manager == "dockyard" and not write.dry_run
+
+
+# -- logs --------------------------------------------------------------------------------------------
+
+def test_the_logs_page_names_every_pod_of_the_service(browser, shop, kubelet):
+    kubelet.run("web")
+    response = browser.get(f"{COMPOSE}/services/web/logs")
+    assert response.template.name == "logs.html"
+    assert response.context["pods"] == [kubelet.pod_name("web")]
+
+
+def test_the_log_stream_sends_each_line_prefixed_by_its_pod_then_ends(browser, kube, shop, kubelet):
+    kubelet.run("web")
+    kubelet.log("web", ["listening on :80", "GET /healthz 200"])
+    with browser.stream("GET", f"{COMPOSE}/services/web/logs/stream", params={"follow": "0"}) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        body = "".join(response.iter_text())
+    events = [block for block in body.split("\n\n") if block]
+    lines = [json.loads(e.split("data: ", 1)[1]) for e in events if e.startswith("event: line")]
+    assert lines == [{"pod": kubelet.pod_name("web"), "text": "listening on :80"},
+                     {"pod": kubelet.pod_name("web"), "text": "GET /healthz 200"}]
+    assert events[-1].startswith("event: end")
+
+
+# -- live updates ------------------------------------------------------------------------------------
+
+async def test_the_live_feed_yields_the_table_now_and_again_when_a_pod_changes(cluster, shop, kubelet):
+    kubelet.run("web")
+    feed = cluster.watch_services(ENV, COMPOSITION)
+    try:
+        first = {s.name: s for s in await anext(feed)}
+        assert first["web"].state == "ready"
+        kubelet.fail_image_pull("web", "nginx:0.0-gone")
+        while True:  # every change yields a table; the failure shows up in one of them
+            web = {s.name: s for s in await anext(feed)}["web"]
+            if web.state == "failed":
+                break
+        assert "nginx:0.0-gone" in web.message
+    finally:
+        await feed.aclose()
+        await cluster.aclose()
