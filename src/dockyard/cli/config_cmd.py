@@ -44,7 +44,7 @@ def config(
     if format not in ("yaml", "json"):
         raise typer.BadParameter("must be yaml or json", param_hint="--format")
     with reported_errors():
-        tree, project = load_for_cli(
+        tree, disabled = load_for_cli(
             ProjectArguments(
                 files=file or [],
                 profiles=profile or [],
@@ -60,15 +60,15 @@ def config(
             )
         )
         if services:
-            print("\n".join(project.services))
+            _print_lines(tree.get("services") or {})
             return
         if volumes:
-            print("\n".join(project.volumes))
+            _print_lines(tree.get("volumes") or {})
             return
         if profiles:
             from dockyard.compose.profiles import all_profiles
 
-            names = all_profiles({**tree.get("services", {}), **_disabled(project)})
+            names = all_profiles({**(tree.get("services") or {}), **disabled})
             if names:
                 print("\n".join(names))
             return
@@ -94,12 +94,16 @@ class ProjectArguments:
     all_profiles: bool = False
 
 
-def load_for_cli(args: ProjectArguments, *, stdin: str | None = None) -> tuple[dict, Any]:
-    """Find the files and the environment exactly like ``docker compose``, then load."""
+def load_for_cli(args: ProjectArguments, *, stdin: str | None = None, bind: bool = False) -> tuple[dict, Any]:
+    """Find the files and the environment exactly like ``docker compose``, then load.
+
+    Returns (printed tree, disabled services' tree), or (tree, Project) with ``bind=True``.
+    """
     import os
     import sys
 
     from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions, load_tree
+    from dockyard.compose.loader import resolve_tree
     from dockyard.compose.environment import find_config_files, project_environment
 
     cwd = os.getcwd()
@@ -131,8 +135,10 @@ def load_for_cli(args: ProjectArguments, *, stdin: str | None = None) -> tuple[d
         resolve_paths=args.resolve_paths,
         collect_files=False,
     )
-    return load_tree(ConfigDetails(working_dir, config_files, environment, source), options)
+    details = ConfigDetails(working_dir, config_files, environment, source)
+    return load_tree(details, options) if bind else resolve_tree(details, options)
 
 
-def _disabled(project) -> dict:
-    return {name: {"profiles": list(s.profiles)} for name, s in project.disabled_services.items()}
+def _print_lines(names) -> None:
+    if names:
+        print("\n".join(names))

@@ -33,7 +33,8 @@ def validate(
                 env_files=env_file or [],
                 project_name=project_name,
                 project_directory=project_directory,
-            )
+            ),
+            bind=True,
         )
     if not quiet:
         print("valid")

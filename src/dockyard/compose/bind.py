@@ -46,7 +46,7 @@ def bind(
         environment=_freeze(dict(environment)),
         extensions=_extensions(tree),
         files=_freeze(dict(files)),
-        source_map=m.SourceMap(_freeze(dict(positions)), default_file),
+        source_map=m.SourceMap(positions, default_file),
     )
 
 

@@ -27,6 +27,7 @@ Then, once for the whole project (``load_tree``):
 from __future__ import annotations
 
 import os
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +79,7 @@ def load_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> t
     from dockyard.compose.bind import bind
 
     loader = _Loader(details, options)
-    tree = loader.load_model([f for f in details.config_files], details.working_dir, details.environment, [])
-    tree = loader.finish(tree)
+    tree = loader.run()
     project = bind(
         tree,
         loader.disabled,
@@ -95,18 +95,31 @@ def load_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> t
     return tree, project
 
 
+def resolve_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> tuple[dict, dict]:
+    """Phases 1-16 only: the printed tree and the disabled services' tree (no model binding)."""
+    loader = _Loader(details, options)
+    tree = loader.run()
+    return tree, loader.disabled
+
+
 class _Loader:
     def __init__(self, details: ConfigDetails, options: LoadOptions) -> None:
         self.details = details
         self.options = options
         self.source = details.source
-        self.positions: dict[tuple, Location] = {}
+        # one mapping per file, newest first: a path resolves to the last file that set it
+        self.positions: ChainMap[tuple, Location] = ChainMap()
         self.referenced: dict[str, bytes] = {}
         self.referenced_size = 0
         self.disabled: dict[str, Any] = {}
         self.env_files: dict[str, tuple] = {}
         self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read  # service -> (EnvFile entries with values, explicit environment)
         self.active_profiles: tuple[str, ...] = ()
+
+    def run(self) -> dict:
+        details = self.details
+        tree = self.load_model(list(details.config_files), details.working_dir, details.environment, [])
+        return self.finish(tree)
 
     # -- per-file phases (1-8) -----------------------------------------------------------------
 
@@ -151,7 +164,7 @@ class _Loader:
             tree = merging.enforce_unicity(merging.merge(tree, data))
         except ComposeError as exc:
             raise _located(exc, name, self.positions) from None
-        self.positions.update(document.positions)
+        self.positions.maps.insert(0, document.positions)
         if not self.options.skip_validation:
             self._validate_schema(tree, name)
             tree.pop("version", None)
@@ -195,7 +208,7 @@ class _Loader:
         tree = nested.load_model(list(paths), project_dir, environment, included)
         tree = _defaults(tree)
         tree = _resolve_paths(tree, project_dir)
-        self.positions.update(nested.positions)
+        self.positions.maps[:0] = nested.positions.maps
         return tree
 
     def _load_extends_base(self, path: str, working_dir: str, environment) -> tuple[dict, str, frozenset]:

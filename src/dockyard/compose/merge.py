@@ -242,7 +242,6 @@ def _rule_for(path: Path, table: dict[str, Any], cache: dict[tuple[str, ...], An
 
 
 _merge_rule_cache: dict[tuple[str, ...], Merger | None] = {}
-_unicity_rule_cache: dict[tuple[str, ...], Indexer | None] = {}
 
 
 # --- unicity ---------------------------------------------------------------------------------
@@ -250,30 +249,43 @@ _unicity_rule_cache: dict[tuple[str, ...], Indexer | None] = {}
 
 def enforce_unicity(tree: dict) -> dict:
     """``override.EnforceUnicity``: a later entry with the same key replaces an earlier one in place."""
-    return _unique(tree, Path(""))
+    return _unique(tree, _unicity_trie(), ())
 
 
-def _unique(value: Any, path: Path) -> Any:
+def _unicity_trie() -> dict:
+    global _UNICITY_TRIE
+    if _UNICITY_TRIE is None:
+        from dockyard.compose.canonical import compile_table
+
+        _UNICITY_TRIE = compile_table(UNICITY_RULES)
+    return _UNICITY_TRIE
+
+
+_UNICITY_TRIE: dict | None = None
+
+
+def _unique(value: Any, trie: dict, path: tuple) -> Any:
+    """Walk only the subtrees a unicity pattern can reach; deduplicate the sequences they name."""
     if isinstance(value, dict):
         for key, item in value.items():
-            if isinstance(item, (dict, list)):
-                value[key] = _unique(item, path.next(key))
+            child = trie.get(key) or trie.get("*")
+            if child is not None and isinstance(item, (dict, list)):
+                value[key] = _unique(item, child, (*path, key))
         return value
-    if isinstance(value, list):
-        indexer = _rule_for(path, UNICITY_RULES, _unicity_rule_cache)
-        if indexer is None:
-            return value
-        result: list = []
-        seen: dict[str, int] = {}
-        for i, entry in enumerate(value):
-            key = indexer(entry, path.next(f"[{i}]"))
-            if key in seen:
-                result[seen[key]] = entry
-            else:
-                seen[key] = len(result)
-                result.append(entry)
-        return result
-    return value
+    indexer = trie.get(None)
+    if indexer is None or not isinstance(value, list):
+        return value
+    result: list = []
+    seen: dict[str, int] = {}
+    where = Path(".".join(map(str, path)))
+    for i, entry in enumerate(value):
+        key = indexer(entry, where.next(f"[{i}]"))
+        if key in seen:
+            result[seen[key]] = entry
+        else:
+            seen[key] = len(result)
+            result.append(entry)
+    return result
 
 
 def _key_value_key(value: Any, path: Path) -> str:

@@ -12,7 +12,6 @@ The loader's tree already has docker compose's value forms; printing adds its ou
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -21,7 +20,7 @@ TOP_LEVEL_ORDER = ("name", "services", "networks", "volumes", "secrets", "config
 
 def config_tree(tree: dict) -> dict:
     """The tree ``config`` prints: unused networks/volumes pruned, top-level keys in compose order."""
-    tree = copy.deepcopy(tree)
+    tree = dict(tree)  # the sections that change are rebuilt, the rest is shared
     services = tree.get("services") or {}
     used_networks = {n for s in services.values() for n in (s.get("networks") or {})}
     used_volumes = {
@@ -40,18 +39,21 @@ def config_tree(tree: dict) -> dict:
     return ordered
 
 
-def escape_dollars(value: Any) -> Any:
+def _printable(value: Any) -> Any:
+    """A copy with ``$`` escaped and integral floats as ints (one pass over the tree)."""
     if isinstance(value, str):
-        return value.replace("$", "$$")
+        return value.replace("$", "$$") if "$" in value else value
     if isinstance(value, dict):
-        return {k: escape_dollars(v) for k, v in value.items()}
+        return {k: _printable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [escape_dollars(v) for v in value]
+        return [_printable(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
 def to_json(tree: dict) -> str:
-    return json.dumps(_json_shape(escape_dollars(config_tree(tree))), indent=2, sort_keys=True, ensure_ascii=False)
+    return json.dumps(_json_shape(_printable(config_tree(tree))), indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def _json_shape(tree: dict) -> dict:
@@ -75,17 +77,7 @@ def _json_shape(tree: dict) -> dict:
     for network in (tree.get("networks") or {}).values():
         if isinstance(network, dict):
             network.setdefault("ipam", {})
-    return _integral_floats(tree)
-
-
-def _integral_floats(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integral_floats(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral_floats(v) for v in value]
-    return value
+    return tree
 
 
 def to_yaml(tree: dict) -> str:
@@ -102,7 +94,7 @@ def to_yaml(tree: dict) -> str:
     Dumper.add_representer(str, represent_str)
     Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml.dump(
-        _integral_floats(escape_dollars(config_tree(tree))),
+        _printable(config_tree(tree)),
         Dumper=Dumper,
         sort_keys=False,
         default_flow_style=False,
