@@ -75,6 +75,16 @@ def collect(client, files: list[str], env: str, *, profiles: list[str], variable
     return composition.build(data)
 
 
+def user_path(message: str, files: list[str]) -> str:
+    """A message about the stored (virtual) project, with the user's project directory in its place."""
+    import os
+
+    from dockyard.reconcile.composition import VIRTUAL_ROOT
+
+    paths = [os.path.abspath(f) for f in files] or [os.path.join(os.getcwd(), "compose.yaml")]
+    return message.replace(VIRTUAL_ROOT + "/", os.path.dirname(paths[0]) + "/")
+
+
 def controller_running(client) -> bool:
     """A dockyard controller Deployment with an available replica (installed by ``dockyard install``)."""
     from dockyard.errors import DockyardError
@@ -113,7 +123,7 @@ def apply(
                              prune_volumes=prune_volumes, allow=allow)
         preview = engine.preview(client, cr, secret=secret)
         for warning in preview.warnings:
-            warn(str(warning))
+            warn(user_path(str(warning), files))
         composition.ensure_crd(client)
         stored = composition.store(client, cr, secret)
     namespace, cname = stored["metadata"]["namespace"], stored["metadata"]["name"]

@@ -38,7 +38,7 @@ def diff(
     """Show what apply would change (server-side dry run); exits 0 whether or not there are changes."""
     from dockyard.cli._common import reported_errors, warn
     from dockyard.cli._kube import client as make_client
-    from dockyard.cli.apply_cmd import _variables, collect
+    from dockyard.cli.apply_cmd import _variables, collect, user_path
     from dockyard.reconcile import engine
     from dockyard.reconcile.plan import Action
 
@@ -48,7 +48,7 @@ def diff(
                              prune_volumes=prune_volumes, allow=allow)
         preview = engine.preview(client, cr, secret=secret)
         for warning in preview.warnings:
-            warn(str(warning))
+            warn(user_path(str(warning), files))
         changes = engine.dry_run(client, preview)
     if not changes:
         print("no changes")

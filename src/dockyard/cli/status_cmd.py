@@ -11,6 +11,10 @@ import typer
 
 from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
 
+import time
+
+_sleep = time.sleep  # between two rounds of follow_rollout (tests replace it)
+
 STATE_STYLE = {"ready": "green", "stopped": "dim", "failed": "red", "degraded": "yellow",
                "progressing": "cyan", "pending": "cyan", "waiting-for-dependency": "blue"}
 
@@ -66,7 +70,6 @@ def follow_rollout(client, namespace: str, name: str, *, run_engine: bool, timeo
                    sleep=None) -> int:
     """Reconcile (or watch the controller's status) until all ready, one failed, or ``timeout``; exit code."""
     import sys
-    import time
 
     from rich.console import Console
     from rich.live import Live
@@ -77,7 +80,7 @@ def follow_rollout(client, namespace: str, name: str, *, run_engine: bool, timeo
     from dockyard.reconcile.errors import RetryableError
     from dockyard.reconcile.status import FAILED, READY, STOPPED, ServiceStatus
 
-    clock, sleep = clock or time.monotonic, sleep or time.sleep
+    clock, sleep = clock or time.monotonic, sleep or _sleep
     console = Console()
     interactive = sys.stdout.isatty()
     deadline = clock() + timeout
@@ -158,7 +161,6 @@ def status(
 ) -> None:
     """Show each service's state and the reason when it is not ready."""
     import json
-    import time
 
     from rich.console import Console
 
@@ -191,4 +193,4 @@ def status(
                     console.print(table(services))
             if not watch:
                 return
-            time.sleep(2.0)
+            _sleep(2.0)

@@ -204,14 +204,22 @@ def ensure_crd(client) -> bool:
 def store(client, composition: Mapping[str, Any], secret: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write the Composition (and first its Secret of compose secret files); returns the stored object.
 
-    The object is applied whole with ``force``: dockyard owns every field of its spec.
+    The object is applied whole with ``force``: dockyard owns every field of its spec. Objects that are
+    already stored exactly so are not written again.
     """
-    if secret is not None:
-        client.apply(secret, force=True)
+    from dockyard.reconcile.plan import is_subset
+
     meta = composition.get("metadata") or {}
+    if secret is not None:
+        live_secret = client.get("v1", "Secret", secret["metadata"]["name"], meta.get("namespace"))
+        if live_secret is None or not is_subset(dict(secret), live_secret):
+            client.apply(secret, force=True)
     body = {"apiVersion": composition.get("apiVersion", API_VERSION), "kind": composition.get("kind", KIND),
             "metadata": {k: v for k, v in meta.items() if k in ("name", "namespace", "labels", "annotations")},
             "spec": composition.get("spec") or {}}
+    live = client.get(body["apiVersion"], body["kind"], meta["name"], meta.get("namespace"))
+    if live is not None and live.get("spec") == body["spec"] and is_subset(body["metadata"], live["metadata"]):
+        return live
     return client.apply(body, force=True)
 
 

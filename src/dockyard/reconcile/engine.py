@@ -203,9 +203,14 @@ def observe_status(client: Client, namespace: str, composition: str, rendered: R
     claims = {k[3]: v for k, v in current.items() if k[1] == "PersistentVolumeClaim"}
     pods = client.list("v1", "Pod", namespace, labels={LABEL_COMPOSITION: composition})
     events = client.events(namespace)
+    if applied is not None:
+        waiting = dict(applied.waiting)
+    else:  # read-only: who would be held back by a dependency gate right now
+        waiting = {s.name: reason for s in rendered.services.values()
+                   if (s.workload.kind, s.workload.name) not in workloads
+                   and (reason := applying.dependency_gate(s, rendered, workloads))}
     return status.Observed(workloads=workloads, pods=pods, events=events, claims=claims,
-                           last_log_lines=_last_log_lines(client, namespace, pods),
-                           waiting=dict(applied.waiting) if applied else {})
+                           last_log_lines=_last_log_lines(client, namespace, pods), waiting=waiting)
 
 
 def _last_log_lines(client: Client, namespace: str, pods: list[dict]) -> dict[tuple[str, str], str]:

@@ -1,0 +1,102 @@
+"""dockyard apply: validation before storing, the stored Composition, the rollout and its exit codes."""
+
+import json
+
+from dockyard.cli._common import EXIT_INPUT, EXIT_ROLLOUT
+
+from .conftest import COMPOSE
+
+
+def apply(cli, project_dir, *extra):
+    return cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", *extra)
+
+
+def test_apply_stores_everything_needed_without_the_disk_and_no_secret_value(kube, cli, dev, project_dir):
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == 0, result.output
+    stored = kube.store_get("Composition", "shop", dev)
+    assert stored["spec"]["composeFiles"] == [{"path": "compose.yaml", "content": COMPOSE}]
+    assert {"path": "api.env", "content": "LOG_LEVEL=info\n"} in stored["spec"]["files"]
+    assert "pw-123-secret" not in json.dumps(stored)
+
+
+def test_apply_runs_the_engine_locally_when_no_controller_runs(kube, cli, dev, project_dir):
+    result = apply(cli, project_dir, "--no-wait")
+    assert "applying here" in result.output
+    assert kube.store_get("Deployment", "web", dev) is not None
+    assert kube.store_get("Deployment", "api", dev) is None  # waits for db to be healthy
+    assert "api wait for dependencies" in result.output
+
+
+def test_apply_leaves_the_work_to_a_running_controller(kube, cli, dev, project_dir):
+    kube.create_namespace("dockyard-system")
+    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
+                    "spec": {"selector": {"matchLabels": {"a": "b"}},
+                             "template": {"metadata": {"labels": {"a": "b"}},
+                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
+    result = apply(cli, project_dir, "--no-wait")
+    assert result.exit_code == 0 and "the controller applies it" in result.output
+    assert kube.store_get("Deployment", "web", dev) is None
+
+
+def test_apply_wait_follows_until_every_service_is_ready(kube, cli, dev, project_dir, cluster_acts):
+    result = apply(cli, project_dir, "--wait", "--local", "--timeout", "60")
+    assert result.exit_code == 0, result.output
+    assert "all 3 services ready" in result.output
+    assert "api: waiting-for-dependency" in result.output
+
+
+def test_apply_wait_exits_with_the_rollout_code_and_the_reason_when_a_service_fails(kube, cli, dev, project_dir,
+                                                                                   monkeypatch):
+    from dockyard.cli import status_cmd
+
+    def image_cannot_be_pulled(seconds):
+        deployment = kube.store_get("Deployment", "web", dev)
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        kube.store_put({"apiVersion": "v1", "kind": "Pod",
+                        "metadata": {"name": "web-abc12", "namespace": dev, "labels": labels},
+                        "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
+                        "status": {"phase": "Pending", "containerStatuses": [{
+                            "name": "web", "image": "nginx:1.27", "ready": False, "restartCount": 0,
+                            "state": {"waiting": {"reason": "ImagePullBackOff",
+                                                  "message": "Back-off pulling image \"nginx:1.27\""}}}]}})
+
+    monkeypatch.setattr(status_cmd, "_sleep", image_cannot_be_pulled)
+    result = apply(cli, project_dir, "--wait", "--local", "--timeout", "60")
+    assert result.exit_code == EXIT_ROLLOUT
+    assert "error: web: cannot pull image nginx:1.27" in result.output
+
+
+def test_apply_wait_times_out_with_the_reasons(kube, cli, dev, project_dir, no_sleep):
+    result = apply(cli, project_dir, "--wait", "--local", "--timeout", "0")
+    assert result.exit_code == EXIT_ROLLOUT
+    assert "timed out after 0s" in result.output and "api: waiting for db to be healthy" in result.output
+
+
+def test_an_invalid_compose_file_is_reported_with_its_location_and_nothing_is_written(kube, cli, dev, project_dir):
+    (project_dir / "compose.yaml").write_text(COMPOSE.replace('ports: ["80"]', 'ports: {"80": 1}'))
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == EXIT_INPUT
+    assert "compose.yaml:" in result.output and "services.web.ports" in result.output
+    assert "Traceback" not in result.output
+    assert kube.requests.writes() == []
+
+
+def test_a_required_secret_missing_from_the_environment_stops_apply_before_any_write(kube, cli, project_dir):
+    cli("env", "create", "dev")
+    (project_dir / "compose.yaml").write_text(COMPOSE.replace("${DB_PASSWORD}", "${DB_PASSWORD:?run dockyard secret set}"))
+    kube.requests.clear()
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == EXIT_INPUT
+    assert "compose.yaml:" in result.output and "run dockyard secret set" in result.output
+    assert kube.requests.writes() == []
+
+
+def test_a_second_identical_apply_makes_no_write_request(kube, cli, dev, project_dir):
+    apply(cli, project_dir, "--no-wait", "--local")
+    kube.requests.clear()
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == 0
+    assert kube.requests.writes() == []

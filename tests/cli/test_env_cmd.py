@@ -1,0 +1,50 @@
+"""dockyard env create / list / delete."""
+
+from dockyard.reconcile.digest import DIGEST_KEY_SECRET
+
+
+def test_env_create_makes_the_namespace_config_and_secret(kube, cli):
+    result = cli("env", "create", "dev")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Namespace", "env-dev")["metadata"]["labels"]["dockyard.dev/environment"] == "dev"
+    assert kube.store_get("ConfigMap", "env-config", "env-dev") is not None
+    assert kube.store_get("Secret", "env-secret", "env-dev") is not None
+
+
+def test_env_create_twice_changes_nothing_and_keeps_the_digest_key(kube, cli):
+    cli("env", "create", "dev")
+    key = kube.store_get("Secret", DIGEST_KEY_SECRET, "env-dev")["data"]
+    assert cli("env", "create", "dev").exit_code == 0
+    assert kube.store_get("Secret", DIGEST_KEY_SECRET, "env-dev")["data"] == key
+
+
+def test_an_invalid_environment_name_fails_before_any_request(kube, cli):
+    result = cli("env", "create", "Dev_1")
+    assert result.exit_code == 1
+    assert "invalid environment name 'Dev_1'" in result.output
+    assert kube.requests == []
+
+
+def test_env_list_shows_each_environment_with_services_ready(kube, cli, dev, project_dir, cluster_acts):
+    cli("env", "create", "qa")
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--wait", "--local", "--timeout", "30")
+    result = cli("env", "list")
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line.split() for line in result.output.splitlines()[1:]}
+    assert lines["dev"][1:4] == ["env-dev", "1", "3/3"]
+    assert lines["qa"][1:4] == ["env-qa", "0", "0/0"]
+
+
+def test_env_delete_refuses_without_confirmation_when_not_interactive(kube, cli):
+    cli("env", "create", "dev")
+    result = cli("env", "delete", "dev")
+    assert result.exit_code == 2 and "--yes" in result.output
+    assert kube.store_get("Namespace", "env-dev") is not None
+
+
+def test_env_delete_with_yes_removes_the_namespace(kube, cli):
+    cli("env", "create", "dev")
+    result = cli("env", "delete", "dev", "--yes")
+    assert result.exit_code == 0, result.output
+    namespace = kube.store_get("Namespace", "env-dev")
+    assert namespace is None or namespace["metadata"].get("deletionTimestamp")

@@ -1,0 +1,53 @@
+"""dockyard status and dockyard diff."""
+
+import json
+
+from .conftest import COMPOSE, mark_ready
+
+
+def test_status_shows_each_service_with_its_state_image_ports_and_message(kube, cli, dev, project_dir):
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    result = cli("status", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines() if line.startswith(" ")}
+    assert "waiting-for-dependency" in rows["api"] and "waiting for db to be healthy" in rows["api"]
+    assert "nginx:1.27" in rows["web"] and "80/TCP" in rows["web"]
+
+
+def test_status_json_reports_services_and_conditions(kube, cli, dev, project_dir):
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    mark_ready(kube)
+    report = json.loads(cli("status", "--env", "dev", "-o", "json").output)
+    services = {s["name"]: s for s in report["shop"]["services"]}
+    assert services["web"]["state"] == "ready"
+    assert services["web"]["dnsNames"] == ["web", "web.env-dev.svc.cluster.local"]
+    assert {c["type"] for c in report["shop"]["conditions"]} == {"Ready", "Progressing", "Degraded", "Reconciled"}
+
+
+def test_status_makes_no_write_request(kube, cli, dev, project_dir):
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    kube.requests.clear()
+    cli("status", "--env", "dev")
+    assert kube.requests.writes() == []
+
+
+def test_diff_lists_changed_fields_from_a_server_side_dry_run_and_writes_nothing(kube, cli, dev, project_dir):
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    (project_dir / "compose.yaml").write_text(COMPOSE.replace("nginx:1.27", "nginx:1.28"))
+    kube.requests.clear()
+    result = cli("diff", "-f", project_dir / "compose.yaml", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert "~ Deployment web" in result.output
+    assert "spec.template.spec.containers[name=web].image: nginx:1.27 -> nginx:1.28" in result.output
+    assert kube.requests.writes() == []
+    assert any(r.dry_run for r in kube.requests if r.verb == "apply")
+
+
+def test_diff_of_an_applied_project_shows_no_changes(kube, cli, dev, project_dir):
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    mark_ready(kube)
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    result = cli("diff", "-f", project_dir / "compose.yaml", "--env", "dev")
+    assert result.exit_code == 0
+    assert "no changes" in result.output.splitlines()
+    assert "Deployment" not in result.output
