@@ -1,0 +1,239 @@
+"""The dashboard in real headless Chromium (Debian's ``chromium``, driven by Playwright) over the emulator.
+
+The dashboard is served by uvicorn in this process on a free port, with the ``shop`` environment of
+``conftest.py`` in the emulated cluster. Every byte of every response body the server sends (pages,
+fragments, scripts, server-sent events) is recorded, and after each test it is searched for the
+planted secret values: no secret value may ever reach the browser. Screenshots of the main pages go
+to ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from dockyard.dashboard.app import create_app
+from dockyard.dashboard.engine import Cluster
+from dockyard.reconcile import composition as compositions
+from dockyard.reconcile import engine
+from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+TYPED_SECRET = "TYPED-s3cr3t-0b5e2d"  # a value typed into the secret form during a test
+WAIT_MS = 15_000  # how long the browser waits for something to appear (a wait, not a timing assertion)
+
+
+class BodyTap:
+    """ASGI wrapper recording every response body chunk the dashboard sends."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def tapped(message) -> None:
+            if message["type"] == "http.response.body":
+                self.chunks.append(bytes(message.get("body", b"")))
+            await send(message)
+
+        await self.app(scope, receive, tapped)
+
+    def sent(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+class Server:
+    """uvicorn serving the dashboard on 127.0.0.1:<free port>, in a thread."""
+
+    def __init__(self, app) -> None:
+        self.tap = BodyTap(app)
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
+        config = uvicorn.Config(self.tap, log_level="warning", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise RuntimeError("the dashboard server did not start")
+            self.thread.join(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium. Install it with "
+                    "`make browser` (apt-get install chromium chromium-driver); never `playwright install`.",
+                    pytrace=False)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def dashboard(shop, engine_client, kube_config) -> Iterator[Server]:
+    cluster = Cluster(engine_client, kube_config)
+    with Server(create_app(cluster)) as server:
+        yield server
+    sent = server.tap.sent()
+    assert sent, "the browser received nothing"
+    for planted in (PLANTED_SECRET, TYPED_SECRET):
+        assert planted.encode() not in sent, f"a secret value reached the browser: {planted}"
+
+
+@pytest.fixture
+def page(chromium, dashboard):
+    context = chromium.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    yield page
+    for planted in (PLANTED_SECRET, TYPED_SECRET):
+        assert planted not in page.content()
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def service_row(page, service: str):
+    return page.locator(f'tr[data-service="{service}"]')
+
+
+def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, kubelet, engine_client):
+    from playwright.sync_api import expect
+
+    kubelet.run("web")
+    kubelet.run("worker")
+    engine.reconcile(engine_client, NAMESPACE, COMPOSITION)  # as the controller would: records the status
+    page.goto(dashboard.url + "/")
+    expect(page.locator(f'tr[data-environment="{ENV}"]')).to_contain_text("2/2")
+    screenshot(page, "environments")
+    page.click(f'tr[data-environment="{ENV}"] a')
+    expect(page.locator("h1")).to_have_text(f"Environment {ENV}")
+    web = service_row(page, "web")
+    expect(web).to_contain_text("ready")
+    expect(web).to_contain_text("1/1")
+    expect(web).to_contain_text("nginx:1.27")
+    expect(web.locator(".dns code")).to_have_text(["web", f"web.{NAMESPACE}.svc.cluster.local"])
+    expect(service_row(page, "worker").locator(".dns code").first).to_have_text("worker")
+    expect(page.locator('#settings tr[data-key="DB_PASSWORD"]')).to_contain_text("set")
+    expect(page.locator('#settings tr[data-key="LOG_LEVEL"]')).to_contain_text("debug")
+    screenshot(page, "environment")
+
+
+def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, kubelet):
+    from playwright.sync_api import expect
+
+    kubelet.run("web")
+    kubelet.run("worker")
+    page.goto(f"{dashboard.url}/environments/{ENV}")
+    expect(service_row(page, "web")).to_contain_text("ready")
+    page.evaluate("window.__sameDocument = 'yes'")
+    kubelet.fail_image_pull("web", "nginx:9.9-missing")
+    message = service_row(page, "web").locator(".service-message")
+    expect(message).to_contain_text("cannot pull image nginx:9.9-missing")
+    expect(service_row(page, "web").locator(".badge")).to_have_text("failed")
+    assert page.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
+    screenshot(page, "environment-failing")
+
+
+def test_a_secret_typed_into_the_form_is_set_and_never_shown(page, dashboard, kube):
+    from playwright.sync_api import expect
+
+    page.goto(f"{dashboard.url}/environments/{ENV}")
+    form = page.locator('form[hx-post$="/secrets"]')
+    form.locator('input[name="key"]').fill("API_TOKEN")
+    form.locator('input[name="value"]').fill(TYPED_SECRET)
+    form.locator("button").click()
+    expect(page.locator('#settings tr[data-key="API_TOKEN"]')).to_contain_text("set")
+    assert "API_TOKEN" in kube.store_get("Secret", "env-secret", NAMESPACE)["data"]
+
+
+def _edit_line(page, line: int, text: str) -> None:
+    """Replace one line of the editor by typing, as a person would."""
+    page.evaluate(f"dockyardEditor.focus(); dockyardEditor.setCursor({{line: {line - 1}, ch: 0}})")
+    page.keyboard.press("Shift+End")
+    page.keyboard.type(text)
+
+
+def _stored_text(kube) -> str:
+    cr = kube.store_get("Composition", COMPOSITION, NAMESPACE, api_version=compositions.API_VERSION)
+    return cr["spec"]["composeFiles"][0]["content"]
+
+
+def test_an_invalid_edit_is_marked_at_its_line_then_fixed_diffed_and_saved(page, dashboard, kube):
+    from playwright.sync_api import expect
+
+    page.goto(f"{dashboard.url}/environments/{ENV}")
+    page.click("a.action")  # Edit compose
+    expect(page.locator(".CodeMirror")).to_be_visible()
+    assert page.evaluate("dockyardEditor.getValue()") == SHOP_COMPOSE
+
+    _edit_line(page, 6, '      - "eighty:80"')
+    page.click("#validate")
+    error = page.locator("ul.errors li").first
+    expect(error).to_contain_text("line 6")
+    expect(error).to_contain_text("services.web.ports")
+    expect(page.locator(".CodeMirror-code > div:has(.cm-error-line) .CodeMirror-linenumber")).to_have_text("6")
+    expect(page.locator("#save")).to_have_count(0)
+    screenshot(page, "editor-error")
+    assert _stored_text(kube) == SHOP_COMPOSE
+
+    _edit_line(page, 6, '      - "8080:80"')
+    _edit_line(page, 4, "    image: nginx:1.27.3")
+    expect(page.locator(".cm-error-line")).to_have_count(0)
+    page.click("#validate")
+    expect(page.locator("#text-diff")).to_contain_text("+    image: nginx:1.27.3")
+    expect(page.locator("#text-diff")).to_contain_text("-    image: nginx:1.27")
+    expect(page.locator("#object-changes")).to_contain_text("Deployment web")
+    screenshot(page, "editor-diff")
+    assert _stored_text(kube) == SHOP_COMPOSE
+
+    page.click("#save")
+    expect(page.locator("#saved-generation")).to_have_text("2")
+    assert _stored_text(kube) == SHOP_COMPOSE.replace("nginx:1.27", "nginx:1.27.3")
+
+
+def test_the_logs_page_streams_every_pod_line_prefixed_by_its_pod(page, dashboard, kubelet):
+    from playwright.sync_api import expect
+
+    kubelet.run("web")
+    pod = kubelet.pod_name("web")
+    kubelet.log("web", ["listening on :80"])
+    page.goto(f"{dashboard.url}/environments/{ENV}")
+    service_row(page, "web").locator("a", has_text="Logs").click()
+    log = page.locator("#log")
+    expect(log).to_contain_text(f"{pod} | listening on :80")
+    kubelet.log("web", ["GET /healthz 200"])
+    expect(log).to_contain_text(f"{pod} | GET /healthz 200")
+    screenshot(page, "logs")
+    page.uncheck("#follow")
+    expect(page.locator("#log-state")).to_contain_text("follow is off")
+    expect(log.locator(".log-line")).to_have_count(2)
