@@ -45,6 +45,7 @@ class ReconcileQueue:
         self.backoff = backoff
         self._locks: dict[Key, asyncio.Lock] = {}
         self._waiting: dict[Key, asyncio.Task] = {}
+        self._due: dict[Key, float] = {}
         self._running: set[asyncio.Task] = set()
         self._failures: dict[Key, int] = {}
         self._slots = asyncio.Semaphore(limit) if limit else None
@@ -53,12 +54,17 @@ class ReconcileQueue:
         return self._locks.setdefault(key, asyncio.Lock())
 
     def request(self, key: Key, delay: float | None = None) -> None:
-        """Reconcile ``key`` after ``delay`` (default: the debounce period) unless a run is already waiting."""
+        """Reconcile ``key`` after ``delay`` (default: the debounce period); joins a run already due sooner."""
+        delay = self.debounce if delay is None else delay
+        due = asyncio.get_running_loop().time() + delay
         waiting = self._waiting.get(key)
         if waiting is not None and not waiting.done():
-            return
-        task = asyncio.create_task(self._later(key, self.debounce if delay is None else delay), name=f"reconcile {key}")
+            if self._due[key] <= due:
+                return
+            waiting.cancel()  # a later requeue gives way to an earlier trigger
+        task = asyncio.create_task(self._later(key, delay), name=f"reconcile {key}")
         self._waiting[key] = task
+        self._due[key] = due
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
@@ -66,6 +72,7 @@ class ReconcileQueue:
         await asyncio.sleep(delay)
         if self._waiting.get(key) is asyncio.current_task():
             del self._waiting[key]  # from now on a new request queues a new run
+            del self._due[key]
         try:
             async with self.lock(key):
                 if self._slots is None:
@@ -94,6 +101,7 @@ class ReconcileQueue:
         waiting = self._waiting.pop(key, None)
         if waiting is not None:
             waiting.cancel()
+        self._due.pop(key, None)
         self._failures.pop(key, None)
         lock = self._locks.get(key)
         if lock is not None and not lock.locked():

@@ -1,0 +1,161 @@
+"""The real kopf operator, run in a thread against the emulated API over HTTP.
+
+Setup (CRDs, the peering object, Environments, Compositions, simulated Deployment status) goes
+through the emulator's store helpers, which are not logged: every request in ``kube.requests`` after
+``cluster`` is the controller's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from dockyard.controller.install import manifests
+from dockyard.controller.run import ControllerOptions, ControllerState, run_controller
+from dockyard.reconcile.composition import CompositionInput, build
+from tests.emulator.fixtures import kube  # noqa: F401  (the emulated API server, one per test)
+
+T = TypeVar("T")
+GROUP_VERSION = "dockyard.dev/v1alpha1"
+
+
+def wait_until(probe: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy; fail with the last value after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    value = probe()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}; last value: {value!r}")
+        time.sleep(0.05)
+        value = probe()
+    return value
+
+
+def quiet(kube, period: float = 0.4, timeout: float = 20.0) -> None:
+    """Wait until the controller has made no request for ``period`` seconds (its triggered runs are done)."""
+    seen = [len(kube.requests), time.monotonic()]
+
+    def settled() -> bool:
+        if len(kube.requests) != seen[0]:
+            seen[:] = [len(kube.requests), time.monotonic()]
+        return time.monotonic() - seen[1] >= period
+
+    wait_until(settled, timeout, what="a quiet controller")
+
+
+class Controller:
+    """One operator instance (its own thread, event loop, registry, settings and state)."""
+
+    def __init__(self, options: ControllerOptions) -> None:
+        self.state = ControllerState(options=options)
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name=f"controller-{options.identity}", daemon=True)
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(run_controller(self.state.options, stop_flag=self._stop, ready_flag=self._ready,
+                                       state=self.state))
+        except BaseException as exc:  # surfaced by stop()
+            self._error = exc
+
+    def start(self) -> Controller:
+        self._thread.start()
+        assert self._ready.wait(20), "the operator did not become ready"
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+        assert not self._thread.is_alive(), "the operator did not stop"
+        if self._error is not None:
+            raise self._error
+
+
+def options(**overrides: Any) -> ControllerOptions:
+    base = dict(priority=100, debounce=0.1, resync=3600.0, workers=4, identity="primary")
+    return ControllerOptions(**(base | overrides))
+
+
+@pytest.fixture
+def cluster(kube):
+    """The emulator with dockyard's CRDs and the kopf peering object installed."""
+    for obj in manifests():
+        if obj["kind"] in ("CustomResourceDefinition", "ClusterKopfPeering"):
+            kube.store_put(obj)
+    kube.requests.clear()
+    return kube
+
+
+@pytest.fixture
+def start_controller(cluster) -> Iterator[Callable[..., Controller]]:
+    running: list[Controller] = []
+
+    def start(**overrides: Any) -> Controller:
+        controller = Controller(options(**overrides)).start()
+        running.append(controller)
+        return controller
+
+    yield start
+    for controller in running:
+        if controller._thread.is_alive():
+            controller.stop()
+    assert not cluster.server_errors
+
+
+@pytest.fixture
+def controller(start_controller) -> Controller:
+    return start_controller()
+
+
+# ---------------------------------------------------------------- setup helpers
+
+def put_environment(kube, name: str = "dev", **spec: Any) -> dict:
+    return kube.store_put({"apiVersion": GROUP_VERSION, "kind": "Environment", "metadata": {"name": name},
+                           "spec": spec})
+
+
+def put_composition(kube, compose: str, *, name: str = "shop", env: str = "dev", prune_volumes: bool = False) -> dict:
+    cr, _ = build(CompositionInput(name=name, environment=env, compose_files=[("compose.yaml", compose)],
+                                   prune_volumes=prune_volumes))
+    return kube.store_put(cr)
+
+
+def composition(kube, name: str = "shop", env: str = "dev") -> dict:
+    return kube.store_get("Composition", name, f"env-{env}", GROUP_VERSION) or {}
+
+
+def condition(obj: dict, type_: str) -> dict:
+    return next((c for c in (obj.get("status") or {}).get("conditions") or [] if c["type"] == type_), {})
+
+
+def reconciled(kube, name: str = "shop", env: str = "dev") -> dict | None:
+    """The Composition once its status reports Reconciled for its current generation."""
+    obj = composition(kube, name, env)
+    cond = condition(obj, "Reconciled")
+    done = cond.get("status") == "True" and cond.get("observedGeneration") == obj["metadata"].get("generation")
+    return obj if done else None
+
+
+def events_about(kube, name: str = "shop", env: str = "dev") -> list[tuple[str, str]]:
+    return [(e["reason"], e.get("message", "")) for e in kube.store_list("Event", f"env-{env}")
+            if (e.get("involvedObject") or {}).get("kind") == "Composition"
+            and e["involvedObject"].get("name") == name]
+
+
+def ready_deployment(kube, name: str, namespace: str = "env-dev") -> None:
+    """What the Deployment controller would report once every replica of the current template is up."""
+    live = kube.store_get("Deployment", name, namespace)
+    replicas = live["spec"].get("replicas", 1)
+    kube.store_patch_status("Deployment", name, namespace, {
+        "observedGeneration": live["metadata"]["generation"], "replicas": replicas, "updatedReplicas": replicas,
+        "readyReplicas": replicas, "availableReplicas": replicas,
+        "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable"},
+                       {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}],
+    })

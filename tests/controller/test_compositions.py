@@ -1,0 +1,155 @@
+"""A Composition's life under the controller: create, edit, prune, config change, invalid edit, status."""
+
+from __future__ import annotations
+
+from tests.controller.conftest import (
+    composition,
+    condition,
+    events_about,
+    put_composition,
+    put_environment,
+    ready_deployment,
+    reconciled,
+    quiet,
+    wait_until,
+)
+
+SHOP = """
+services:
+  web:
+    image: nginx:1.25
+    ports: ["80"]
+  api:
+    image: shop/api:1
+    environment:
+      GREETING: ${GREETING:-hello}
+  db:
+    image: postgres:16
+    volumes: [data:/var/lib/postgresql/data]
+volumes:
+  data: {}
+"""
+
+
+def deployments(kube) -> dict[str, dict]:
+    return {d["metadata"]["name"]: d for d in kube.store_list("Deployment", "env-dev")}
+
+
+def claim_names(kube) -> list[str]:
+    return [c["metadata"]["name"] for c in kube.store_list("PersistentVolumeClaim", "env-dev")]
+
+
+def workload_writes(kube) -> list[tuple[str, str]]:
+    return [(r.verb, r.name) for r in kube.requests.writes() if r.plural in ("deployments", "jobs", "daemonsets")]
+
+
+def settle(kube, controller):
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+    quiet(kube)
+
+
+def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+
+    done = wait_until(lambda: reconciled(kube), what="Reconciled")
+
+    assert set(deployments(kube)) == {"web", "api", "db"}
+    assert kube.store_get("Service", "web", "env-dev") is not None
+    assert claim_names(kube) == ["shop-data"]
+    assert {s["name"] for s in done["status"]["services"]} == {"web", "api", "db"}
+    wait_until(lambda: [r for r, _ in events_about(kube)].count("RolloutStarted") == 3, what="3 RolloutStarted")
+    assert "Applied" in [reason for reason, _ in events_about(kube)]
+
+
+def test_editing_one_service_writes_only_that_services_workload(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    kube.requests.clear()
+
+    put_composition(kube, SHOP.replace("shop/api:1", "shop/api:2"))
+    wait_until(lambda: reconciled(kube), what="Reconciled after the edit")
+
+    assert workload_writes(kube) == [("apply", "api")]
+    images = {name: d["spec"]["template"]["spec"]["containers"][0]["image"] for name, d in deployments(kube).items()}
+    assert images == {"web": "nginx:1.25", "api": "shop/api:2", "db": "postgres:16"}
+
+
+def test_removing_a_service_prunes_its_objects_but_keeps_its_volume_claim(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    assert claim_names(kube) == ["shop-data"]
+
+    without_db = SHOP.split("  db:")[0]
+    put_composition(kube, without_db)
+    wait_until(lambda: reconciled(kube), what="Reconciled after removing db")
+
+    assert set(deployments(kube)) == {"web", "api"}
+    assert claim_names(kube) == ["shop-data"]
+    wait_until(lambda: any(reason == "Pruned" and "Deployment/db" in message for reason, message in events_about(kube)),
+               what="a Pruned event naming Deployment/db")
+
+
+def test_changing_an_env_config_value_rolls_only_the_services_that_reference_it(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("ConfigMap", "env-config", "env-dev"), what="env-config")
+    kube.store_put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "env-config", "namespace": "env-dev"},
+                    "data": {"GREETING": "hi"}})
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    kube.requests.clear()
+
+    kube.store_put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "env-config", "namespace": "env-dev"},
+                    "data": {"GREETING": "good morning"}})
+
+    wait_until(lambda: workload_writes(kube), what="a workload write after the config change")
+    settle(kube, controller)
+    assert workload_writes(kube) == [("apply", "api")]
+
+
+def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no_workload(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    kube.requests.clear()
+
+    put_composition(kube, SHOP.replace("    ports: [\"80\"]", "    ports: [\"80\"]\n    environment: 12"))
+
+    def failed():
+        obj = composition(kube)
+        cond = condition(obj, "Reconciled")
+        return cond if cond.get("status") == "False" and cond.get("observedGeneration") == 2 else None
+
+    cond = wait_until(failed, what="Reconciled=False")
+    assert "compose.yaml:" in cond["message"] and "services.web.environment" in cond["message"]
+    assert workload_writes(kube) == []
+    assert deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
+    wait_until(lambda: any(reason == "Failed" and "services.web.environment" in message
+                           for reason, message in events_about(kube)), what="a Failed event")
+
+
+def test_deployment_status_changes_flow_into_the_composition_status_and_events(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    assert condition(composition(kube), "Ready")["status"] == "False"
+
+    for name in ("web", "api", "db"):
+        ready_deployment(kube, name)
+
+    ready = wait_until(lambda: condition(composition(kube), "Ready").get("status") == "True" and composition(kube),
+                       what="Ready=True")
+    assert ready["status"]["ready"] == "3/3"
+    def completes():  # kopf posts Events in the background, shortly after the status write
+        found = sorted(m for reason, m in events_about(kube) if reason == "RolloutComplete")
+        return found if len(found) == 3 else None
+
+    assert wait_until(completes, what="3 RolloutComplete events") == [
+        f"Service {s} is ready" for s in ("api", "db", "web")]
