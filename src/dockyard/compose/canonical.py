@@ -219,6 +219,8 @@ def _port_range(text: str, spec: str, path: tuple, what: str) -> tuple[int, int]
         raise _fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
     start = int(match.group(1))
     end = int(match.group(2)) if match.group(2) else start
+    if start > 65535 or end > 65535:
+        raise _fail(path, f"invalid {what}: {text}")
     if end < start:
         raise _fail(path, f"invalid range specified for {what}: {text}")
     return start, end
