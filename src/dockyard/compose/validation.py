@@ -261,8 +261,9 @@ def _duplicate_settings(name: str, svc: Mapping[str, Any], data: Any, disabled: 
         if _number(svc["scale"]) != _number(deploy["replicas"]):
             problems.append(("scale", "deploy.replicas"))
     for key, section, limit, parse in _DUPLICATED_LIMITS:
-        if svc.get(key) and section in resources and _mapping(resources[section]).get(limit) is not None:
-            if parse(svc[key]) != parse(resources[section][limit]):
+        # as compose-go: once the section exists, a missing limit counts as 0 and so differs
+        if svc.get(key) and isinstance(resources.get(section), Mapping):
+            if parse(svc[key]) != parse(resources[section].get(limit, 0)):
                 problems.append((key, f"deploy.resources.{section}.{limit}"))
     return [
         (("services", name, first), f"services.{name}: can't set distinct values on '{first}' and '{second}'")

@@ -61,6 +61,14 @@ SINGLE_PROBLEMS = [
         "services: {a: {image: x, platform: linux/amd64, build: {context: ., platforms: [linux/arm64]}}}",
         'service.build.platforms MUST include service.platform "linux/amd64"',
     ),
+    (
+        "services: {a: {image: x, mem_limit: 1g, deploy: {resources: {limits: {cpus: '1'}}}}}",
+        "services.a: can't set distinct values on 'mem_limit' and 'deploy.resources.limits.memory'",
+    ),
+    (
+        "services: {a: {image: x, pids_limit: 5, deploy: {resources: {limits: {}}}}}",
+        "services.a: can't set distinct values on 'pids_limit' and 'deploy.resources.limits.pids'",
+    ),
     ("services: {a: {image: x, depends_on: {a: {condition: service_started}}}}", "dependency cycle detected: a -> a"),
     ("volumes: {v: {external: true, driver: foo}}", 'volumes.v: conflicting parameters "external" and "driver" specified'),
     ("secrets: {s: {driver: d}}", 'secret "s" must declare either `file` or `environment`'),
@@ -71,6 +79,12 @@ SINGLE_PROBLEMS = [
 @pytest.mark.parametrize(("document", "message"), SINGLE_PROBLEMS)
 def test_an_inconsistent_document_is_reported_in_compose_words(document, message):
     assert messages(document) == [message]
+
+
+def test_equal_duplicate_settings_are_accepted():
+    document = "services: {a: {image: x, mem_limit: 1g, cpus: 0.5, deploy: {resources: {limits: {memory: 1024m, cpus: '0.5'}}}}}"
+
+    assert messages(document) == []
 
 
 def test_a_cycle_is_named_along_its_edges_whatever_key_makes_the_edge():
