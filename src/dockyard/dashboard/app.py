@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -67,8 +68,14 @@ def create_app(cluster, *, host: str = "127.0.0.1", token: str | None = None,
 
     if allowed_hosts is None and is_loopback(host):
         allowed_hosts = LOOPBACK_HOSTS
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        await cluster.aclose()  # the streams' async client lives in the server's event loop
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         middleware=[
             Middleware(HostGuard, allowed=allowed_hosts),
             Middleware(TokenGate, token=token),

@@ -1,0 +1,59 @@
+"""``dockyard dashboard``: what it binds, when it demands a token, and that it prints the token once."""
+
+from __future__ import annotations
+
+import pytest
+import uvicorn
+from starlette.testclient import TestClient
+from typer.testing import CliRunner
+
+from dockyard.cli.main import app as cli
+
+
+@pytest.fixture
+def served(monkeypatch, kube) -> list[dict]:
+    """Capture what the command would serve instead of serving it."""
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
+    return calls
+
+
+def test_it_binds_loopback_without_a_token_by_default(served):
+    result = CliRunner().invoke(cli, ["dashboard"])
+    assert result.exit_code == 0, result.output
+    [call] = served
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8080)
+    assert "token" not in result.output
+    client = TestClient(call["app"], base_url="http://127.0.0.1:8080")
+    assert client.get("/").status_code == 200
+
+
+def test_binding_elsewhere_prints_a_fresh_token_once_and_requires_it(served):
+    result = CliRunner().invoke(cli, ["dashboard", "--host", "0.0.0.0", "--port", "9000"])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.output.splitlines() if "?token=" in line]
+    token = line.rsplit("?token=", 1)[1]
+    assert line == f"dockyard dashboard on http://0.0.0.0:9000/?token={token}"
+    assert result.output.count(token) == 1
+    [call] = served
+    client = TestClient(call["app"], base_url="http://dev-box:9000", follow_redirects=False)
+    assert client.get("/").status_code == 401
+    assert client.get(f"/?token={token}").status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_a_given_token_is_required_and_not_printed(served):
+    result = CliRunner().invoke(cli, ["dashboard", "--host", "10.0.0.5", "--token", "chosen-token-123"])
+    assert result.exit_code == 0, result.output
+    assert "chosen-token-123" not in result.output
+    assert "(token required)" in result.output
+    client = TestClient(served[0]["app"], base_url="http://10.0.0.5:8080")
+    assert client.get("/").status_code == 401
+    assert client.get("/", headers={"Authorization": "Bearer chosen-token-123"}).status_code == 200
+
+
+def test_a_missing_kubeconfig_is_a_clear_error(served, tmp_path):
+    result = CliRunner().invoke(cli, ["dashboard", "--kubeconfig", str(tmp_path / "absent")])
+    assert result.exit_code == 3
+    assert "no usable Kubernetes configuration" in result.output
+    assert served == []
