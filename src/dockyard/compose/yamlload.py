@@ -19,26 +19,27 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import datetime
 from typing import Any
 
 import yaml
 from yaml.events import (
     AliasEvent,
-    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
-    StreamEndEvent,
-    StreamStartEvent,
 )
 
 from dockyard.compose.model import Location
@@ -69,7 +70,8 @@ class ParsedFile:
 
 def parse_yaml(text: str, file: str) -> ParsedFile:
     """Parse ``text`` (the content of ``file``) into a ParsedFile; raise YAMLError for any bad input."""
-    documents = [_build_document(events, ends, aliases, file) for events, ends, aliases in _documents(text, file)]
+    with _gc_paused():
+        documents = _Builder(_events(text, file), file).documents()
     if not documents:
         return ParsedFile(file, {}, _Positions(file, {}), frozenset(), frozenset())
     first, *rest = documents
@@ -198,70 +200,45 @@ def _error(message: str, file: str, mark: Any, path: PathKey | None = None) -> Y
     return YAMLError(message, file=file, line=line, column=column, path=list(path) if path else None)
 
 
-def _documents(text: str, file: str) -> Iterator[tuple[list, list[int], dict[int, int]]]:
-    """Split the event stream into documents; per document: events, end index of each node, alias targets."""
+def _events(text: str, file: str) -> list:
+    """All parser events of the stream, pulled in chunks.
+
+    libyaml's parser is iterative (no crash on hostile nesting) but quadratic in nesting depth, so
+    the running depth is checked after every chunk: deep input stops after a few thousand levels.
+    """
+    parser = yaml.CSafeLoader(text)
+    pull = iter(parser.get_event, None)
+    events: list = []
+    depth = 0
     try:
-        yield from _scan(yaml.CSafeLoader(text), file)
+        while chunk := list(islice(pull, _CHUNK)):
+            events += chunk
+            kinds = Counter(map(type, chunk))
+            depth += kinds[MappingStartEvent] + kinds[SequenceStartEvent] - kinds[MappingEndEvent] - kinds[SequenceEndEvent]
+            if depth > MAX_DEPTH:
+                raise _error(f"exceeded max depth of {MAX_DEPTH}", file, chunk[-1].start_mark)
+        return events
     except yaml.MarkedYAMLError as exc:
         raise _error(exc.problem or "invalid YAML", file, exc.problem_mark) from None
     except yaml.YAMLError as exc:
         raise YAMLError(str(exc).splitlines()[0], file=file) from None
-
-
-def _scan(parser: Any, file: str) -> Iterator[tuple[list, list[int], dict[int, int]]]:
-    try:
-        events: list = []
-        ends: list[int] = []
-        aliases: dict[int, int] = {}
-        anchors: dict[str, int] = {}
-        open_nodes: list[int] = []
-        while True:
-            event = parser.get_event()
-            kind = type(event)
-            if kind is ScalarEvent or kind is AliasEvent:
-                index = len(events)
-                events.append(event)
-                ends.append(index)
-                if kind is AliasEvent:
-                    target = anchors.get(event.anchor)
-                    if target is None:
-                        raise _error(f"unknown anchor '{event.anchor}' referenced", file, event.start_mark)
-                    aliases[index] = target
-                elif event.anchor is not None:
-                    anchors[event.anchor] = index
-            elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                index = len(events)
-                events.append(event)
-                ends.append(-1)
-                open_nodes.append(index)
-                if len(open_nodes) > MAX_DEPTH:
-                    raise _error(f"exceeded max depth of {MAX_DEPTH}", file, event.start_mark)
-                if event.anchor is not None:
-                    anchors[event.anchor] = index
-            elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                ends[open_nodes.pop()] = len(events) - 1
-            elif kind is DocumentStartEvent:
-                events, ends, aliases, anchors = [], [], {}, {}
-            elif kind is DocumentEndEvent:
-                yield events, ends, aliases
-            elif kind is StreamEndEvent:
-                return
-            elif kind is not StreamStartEvent:  # pragma: no cover - libyaml emits nothing else
-                raise YAMLError(f"unexpected YAML event {kind.__name__}", file=file)
     finally:
         parser.dispose()
 
 
-def _build_document(events: list, ends: list[int], aliases: dict[int, int], file: str) -> ParsedFile:
-    builder = _Builder(events, ends, aliases, file)
-    root = events[0]
-    if type(root) is not MappingStartEvent and not (type(root) is AliasEvent and type(events[aliases[0]]) is MappingStartEvent):
-        raise _error("Top-level object must be a mapping", file, root.start_mark)
+_CHUNK = 2048
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building tens of thousands of containers triggers the cyclic GC over and over; none are garbage yet."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        data = builder.node(0, ())
-    except RecursionError:
-        raise _error("document is nested too deeply", file, root.start_mark) from None
-    return ParsedFile(file, data, _Positions(file, builder.positions), frozenset(builder.resets), frozenset(builder.overrides))
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _Positions(Mapping):
@@ -306,164 +283,263 @@ def _alias_ratio_allowed(decoded: int) -> float:
     return 0.99 - 0.89 * (decoded - 400_000) / 3_600_000
 
 
-class _Builder:
-    """Turns one document's events into data, positions and !reset/!override paths."""
+_NON_STRING_STARTS = frozenset("0123456789+-.<")
+"""First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL)."""
 
-    def __init__(self, events: list, ends: list[int], aliases: dict[int, int], file: str) -> None:
+_COLLECTION_TAGS = (None, RESET_TAG, OVERRIDE_TAG, _YAML_TAG + "map", _YAML_TAG + "seq")
+
+
+class _Builder:
+    """Walks the event list with a cursor; an alias replays its anchor's events at the alias's path."""
+
+    def __init__(self, events: list, file: str) -> None:
         self.events = events
-        self.ends = ends
-        self.aliases = aliases
         self.file = file
+        self.pos = 0
+
+    def documents(self) -> list[ParsedFile]:
+        events = self.events
+        documents = []
+        self.pos = 1  # after StreamStartEvent
+        while type(events[self.pos]) is DocumentStartEvent:
+            self.pos += 1
+            documents.append(self.document())
+            self.pos += 1  # DocumentEndEvent
+        return documents
+
+    def document(self) -> ParsedFile:
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.resets: set[PathKey] = set()
         self.overrides: set[PathKey] = set()
+        self.anchors: dict[str, int] = {}
+        self.building: dict[int, PathKey] = {}
         self.decoded = 0
         self.alias_decoded = 0
         self.alias_depth = 0
         self.depth = 0
-        self.building: dict[int, PathKey] = {}
+        root = self.events[self.pos]
+        if type(root) is not MappingStartEvent:
+            raise _error("Top-level object must be a mapping", self.file, root.start_mark)
+        try:
+            data = self.node(())
+        except RecursionError:
+            raise _error("document is nested too deeply", self.file, root.start_mark) from None
+        return ParsedFile(self.file, data, _Positions(self.file, self.positions),
+                          frozenset(self.resets), frozenset(self.overrides))
 
-    def node(self, index: int, path: PathKey) -> Any:
+    def node(self, path: PathKey) -> Any:
+        index = self.pos
         event = self.events[index]
+        self.pos = index + 1
         kind = type(event)
         self.decoded += 1
         if self.alias_depth:
-            self.alias_decoded += 1
-            if self.alias_decoded > 100 and self.decoded > 1000 and (
-                self.alias_decoded / self.decoded > _alias_ratio_allowed(self.decoded)
-            ):
-                raise _error("document contains excessive aliasing", self.file, event.start_mark, path)
+            self.count_alias(event, path)
         if kind is ScalarEvent:
+            if event.anchor is not None and not self.alias_depth:
+                self.anchors[event.anchor] = index
             if event.tag is None:
                 return resolve_plain(event.value) if not event.style else event.value
             return _explicit(event.tag, event.value, event.start_mark, self.file)
         if kind is AliasEvent:
-            return self.alias(index, path)
-        if event.tag is not None and event.tag not in (RESET_TAG, OVERRIDE_TAG, _YAML_TAG + "map", _YAML_TAG + "seq"):
+            return self.alias(event, path)
+        if event.tag not in _COLLECTION_TAGS:
             _explicit(event.tag, "", event.start_mark, self.file)
+        anchor = event.anchor
+        if anchor is not None:
+            if not self.alias_depth:
+                self.anchors[anchor] = index
+            self.building[index] = path
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, path)
-        anchored = event.anchor is not None
-        if anchored:
-            self.building[index] = path
         try:
-            return self.mapping(index, path) if kind is MappingStartEvent else self.sequence(index, path)
+            return self.mapping(path) if kind is MappingStartEvent else self.sequence(path)
         finally:
             self.depth -= 1
-            if anchored:
+            if anchor is not None:
                 del self.building[index]
 
-    def alias(self, index: int, path: PathKey) -> Any:
-        target = self.aliases[index]
+    def count_alias(self, event: Any, path: PathKey) -> None:
+        self.alias_decoded += 1
+        if self.alias_decoded > 100 and self.decoded > 1000 and (
+            self.alias_decoded / self.decoded > _alias_ratio_allowed(self.decoded)
+        ):
+            raise _error("document contains excessive aliasing", self.file, event.start_mark, path)
+
+    def target(self, event: Any) -> int:
+        target = self.anchors.get(event.anchor)
+        if target is None:
+            raise _error(f"unknown anchor '{event.anchor}' referenced", self.file, event.start_mark)
+        return target
+
+    def alias(self, event: Any, path: PathKey) -> Any:
+        target = self.target(event)
         if target in self.building:
             raise _error(
                 f"cycle detected: node at path {_dotted(path)} references node at path {_dotted(self.building[target])}",
-                self.file, self.events[index].start_mark, path,
+                self.file, event.start_mark, path,
             )
+        resume = self.pos
+        self.pos = target
         self.alias_depth += 1
         try:
-            return self.node(target, path)
+            return self.node(path)
         finally:
             self.alias_depth -= 1
+            self.pos = resume
 
-    def tag_of(self, index: int) -> str | None:
-        event = self.events[index]
-        return None if type(event) is AliasEvent else event.tag
+    def skip(self) -> None:
+        """Step over a !reset node, still noting its anchors (aliases elsewhere may use them)."""
+        depth = 0
+        events = self.events
+        while True:
+            event = events[self.pos]
+            kind = type(event)
+            if kind is MappingStartEvent or kind is SequenceStartEvent:
+                depth += 1
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                depth -= 1
+            if kind is not AliasEvent and kind is not MappingEndEvent and kind is not SequenceEndEvent:
+                if event.anchor is not None and not self.alias_depth:
+                    self.anchors[event.anchor] = self.pos
+            self.pos += 1
+            if depth == 0:
+                return
 
-    def record(self, index: int, path: PathKey) -> bool:
-        """Note position and merge-control tag of the node at ``index``; False if it is !reset (skip it)."""
-        mark = self.events[index].start_mark
-        tag = self.tag_of(index)
-        if tag == RESET_TAG:
-            self.resets.add(path)
-            return False
-        if tag == OVERRIDE_TAG:
-            self.overrides.add(path)
-        self.positions[path] = (mark.line + 1, mark.column + 1)
-        return True
-
-    def sequence(self, start: int, path: PathKey) -> list:
+    def sequence(self, path: PathKey) -> list:
         items: list = []
-        ends = self.ends
-        index = start + 1
-        end = ends[start]
+        events = self.events
+        positions = self.positions
         original = 0
-        while index <= end:
-            if self.tag_of(index) == RESET_TAG:
+        while True:
+            event = events[self.pos]
+            kind = type(event)
+            if kind is SequenceEndEvent:
+                self.pos += 1
+                return items
+            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
+                self.pos += 1
+                self.decoded += 1
+                mark = event.start_mark
+                positions[path + (len(items),)] = (mark.line + 1, mark.column + 1)
+                items.append(event.value if event.style else resolve_plain(event.value))
+                original += 1
+                continue
+            tag = None if kind is AliasEvent else event.tag
+            if tag == RESET_TAG:
                 self.resets.add(path + (original,))
+                self.skip()
             else:
                 item_path = path + (len(items),)
-                self.record(index, item_path)
-                items.append(self.node(index, item_path))
+                if tag == OVERRIDE_TAG:
+                    self.overrides.add(item_path)
+                mark = event.start_mark
+                positions[item_path] = (mark.line + 1, mark.column + 1)
+                items.append(self.node(item_path))
             original += 1
-            index = ends[index] + 1
-        return items
 
-    def mapping(self, start: int, path: PathKey) -> dict:
-        ends = self.ends
+    def mapping(self, path: PathKey) -> dict:
+        result: dict = {}
         events = self.events
-        pairs: list[tuple[str, int]] = []
-        merges: list[int] = []
+        positions = self.positions
         seen: dict[str, int] = {}
-        index = start + 1
-        end = ends[start]
-        while index <= end:
-            key_index = index
-            value_index = ends[key_index] + 1
-            index = ends[value_index] + 1
-            key_event = events[key_index]
-            if type(key_event) is ScalarEvent:
-                raw = key_event.value
+        while True:
+            event = events[self.pos]
+            kind = type(event)
+            if kind is MappingEndEvent:
+                self.pos += 1
+                return result
+            if kind is ScalarEvent:
+                raw = event.value
                 if raw in seen:
                     raise _error(f"mapping key {json.dumps(raw, ensure_ascii=False)} already defined at line {seen[raw]}",
-                                 self.file, key_event.start_mark, path)
-                seen[raw] = key_event.start_mark.line + 1
-                if raw == "<<" and not key_event.style and key_event.tag in (None, "!", _YAML_TAG + "merge"):
-                    merges.append(value_index)
+                                 self.file, event.start_mark, path)
+                seen[raw] = event.start_mark.line + 1
+                if event.tag is None and event.anchor is None and not self.alias_depth and (
+                    event.style or (raw and raw[0] not in _NON_STRING_STARTS and raw not in _SPECIAL)
+                ):
+                    key = raw  # the common case: a plain word or a quoted key
+                    self.pos += 1
+                    self.decoded += 1
+                elif raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
+                    self.pos += 1
+                    self.merge(result, path)
                     continue
-            pairs.append((self.key(key_index, path), value_index))
-        result: dict = {}
-        for value_index in merges:
-            result.update(self.merge_sources(value_index, path))
-        for key, value_index in pairs:
-            key_path = path + (key,)
-            if self.record(value_index, key_path):
-                result[key] = self.node(value_index, key_path)
+                else:
+                    key = self.key(path)
             else:
+                key = self.key(path)
+            value_path = path + (key,)
+            event = events[self.pos]
+            kind = type(event)
+            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
+                self.pos += 1
+                self.decoded += 1
+                mark = event.start_mark
+                positions[value_path] = (mark.line + 1, mark.column + 1)
+                result[key] = event.value if event.style else resolve_plain(event.value)
+                continue
+            tag = None if kind is AliasEvent else event.tag
+            if tag == RESET_TAG:
+                self.resets.add(value_path)
+                self.skip()
                 result.pop(key, None)
-        return result
+                continue
+            if tag == OVERRIDE_TAG:
+                self.overrides.add(value_path)
+            mark = event.start_mark
+            positions[value_path] = (mark.line + 1, mark.column + 1)
+            result[key] = self.node(value_path)
 
-    def key(self, index: int, path: PathKey) -> str:
-        event = self.events[index]
-        if type(event) is not ScalarEvent and not (type(event) is AliasEvent and type(self.events[self.aliases[index]]) is ScalarEvent):
-            raise _error(f"invalid map key in {_dotted(path) or 'top level'}: keys must be scalars", self.file, event.start_mark, path)
-        value = self.node(index, path)
-        if isinstance(value, str) and not (type(event) is ScalarEvent and not event.style and event.tag is None and _looks_like_timestamp(event.value)):
+    def key(self, path: PathKey) -> str:
+        event = self.events[self.pos]
+        kind = type(event)
+        if kind is AliasEvent:
+            kind = type(self.events[self.target(event)])
+        if kind is not ScalarEvent:
+            raise _error(f"invalid map key in {_dotted(path) or 'top level'}: keys must be scalars",
+                         self.file, event.start_mark, path)
+        value = self.node(path)
+        plain_timestamp = type(event) is ScalarEvent and not event.style and event.tag is None and _looks_like_timestamp(event.value)
+        if isinstance(value, str) and not plain_timestamp:
             return value
         where = f"in {_dotted_go(path)}" if path else "at top level"
         raise _error(f"non-string key {where}: {_go_repr(value)}", self.file, event.start_mark, path)
 
-    def merge_sources(self, value_index: int, path: PathKey) -> dict:
-        """``<<: *a`` or ``<<: [*a, *b]``: earlier sources win, explicit keys (applied later) win over all."""
-        target = self.aliases.get(value_index, value_index)
-        kind = type(self.events[target])
+    def merge(self, result: dict, path: PathKey) -> None:
+        """``<<: *a`` / ``<<: [*a, *b]``: keys already present (explicit or from an earlier source) win."""
+        event = self.events[self.pos]
+        kind = type(self.events[self.target(event)]) if type(event) is AliasEvent else type(event)
         if kind is MappingStartEvent:
-            return self.node(value_index, path)
-        if kind is SequenceStartEvent:
-            merged: dict = {}
-            item = target + 1
-            items = []
-            while item <= self.ends[target]:
-                items.append(item)
-                item = self.ends[item] + 1
-            for item in reversed(items):
-                if type(self.events[self.aliases.get(item, item)]) is not MappingStartEvent:
-                    break
-                merged.update(self.node(item, path))
-            else:
-                return merged
-        raise _error("map merge requires map or sequence of maps as the value", self.file, self.events[value_index].start_mark, path)
+            self.merge_one(result, path)
+            return
+        if kind is not SequenceStartEvent or type(event) is AliasEvent:
+            raise _error("map merge requires map or sequence of maps as the value", self.file, event.start_mark, path)
+        self.pos += 1
+        while type(self.events[self.pos]) is not SequenceEndEvent:
+            item = self.events[self.pos]
+            item_kind = type(self.events[self.target(item)]) if type(item) is AliasEvent else type(item)
+            if item_kind is not MappingStartEvent:
+                raise _error("map merge requires map or sequence of maps as the value", self.file, item.start_mark, path)
+            self.merge_one(result, path)
+        self.pos += 1
+
+    def merge_one(self, result: dict, path: PathKey) -> None:
+        positions = self.positions
+        self.positions = {}
+        try:
+            source = self.node(path)
+            merged_positions = self.positions
+        finally:
+            self.positions = positions
+        depth = len(path)
+        added = {key for key in source if key not in result}
+        for key in added:
+            result[key] = source[key]
+        for where, mark in merged_positions.items():
+            if where[depth] in added:
+                positions[where] = mark
 
 
 def _looks_like_timestamp(text: str) -> bool:
