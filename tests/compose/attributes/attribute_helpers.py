@@ -30,11 +30,12 @@ def load(
     return load_tree(details, options or LoadOptions(project_name="test"))
 
 
-def round_trip(text: str, check: Callable[[Project], None], **kwargs) -> None:
+def round_trip(text: str, check: Callable[[Project], None], *, formats=("yaml", "json"), **kwargs) -> None:
     """``check`` the model, then the model of the printed YAML and of the printed JSON."""
     tree, project = load(text, **kwargs)
     check(project)
-    for printed in (to_yaml(tree), to_json(tree)):
+    printers = {"yaml": to_yaml, "json": to_json}
+    for printed in (printers[f](tree) for f in formats):
         _, again = load(printed, files=kwargs.get("files"), options=kwargs.get("options"))
         check(again)
 
