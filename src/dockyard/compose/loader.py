@@ -168,8 +168,11 @@ class _Loader:
         if not self.options.skip_validation:
             self._validate_schema(tree, name)
             tree.pop("version", None)
-        tree = canon.omit_empty(canon.canonical(tree))
-        return merging.enforce_unicity(tree)
+        try:
+            tree = canon.omit_empty(canon.canonical(tree))
+            return merging.enforce_unicity(tree)
+        except ComposeError as exc:
+            raise _located(exc, name, self.positions) from None
 
     def _parse(self, config_file: ConfigFile):
         name = config_file.filename
@@ -247,8 +250,11 @@ class _Loader:
             self._resolve_env_files(tree)
         if options.collect_files:
             self._collect_referenced_files(tree)
-        tree = canon.typed(tree)
-        self.disabled = canon.typed({"services": self.disabled})["services"]
+        try:
+            tree = canon.typed(tree)
+            self.disabled = canon.typed({"services": self.disabled})["services"]
+        except ComposeError as exc:
+            raise _located(exc, _first_file(details), self.positions) from None
         return tree
 
     def _split_profiles(self, tree: dict) -> None:
@@ -383,6 +389,7 @@ def _located(error: ComposeError, file: str, positions: Mapping[tuple, Location]
         error.file = file
     if error.line is None and error.path:
         parts = tuple(int(p) if p.isdigit() else p for p in str(error.path).split("."))
+        parts = parts[:-1] if parts and parts[-1] in ("[]",) else parts
         while parts:
             where = positions.get(parts)
             if where is not None:
