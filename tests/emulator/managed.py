@@ -144,8 +144,10 @@ def apply(live: dict[str, Any] | None, applied: dict[str, Any], manager: str, ap
     merged = fields.apply_merge(base, applied, (), schema)
     owned_by_others = set().union(*(e.paths for e in entries if e is not mine))
     previous = mine.paths if mine else set()
-    for path in sorted(previous - applied_set, key=len, reverse=True):
-        if any(other[:len(path)] == path for other in owned_by_others):
+    dropped = {path for path in previous - applied_set
+               if not any(other[:len(path)] == path for other in owned_by_others)}
+    for path in sorted(dropped, key=len, reverse=True):
+        if any(path[:n] in dropped for n in range(1, len(path))):
             continue
         fields.remove_at(merged, path)
         fields.prune_empty(merged, path, owned_by_others | applied_set)
