@@ -25,19 +25,24 @@ LABEL_VOLUME = "dockyard.dev/volume"  # on PersistentVolumeClaims: the compose v
 MANAGED_BY = "dockyard"
 RESERVED_PREFIXES = ("dockyard.dev/", "app.kubernetes.io/managed-by", "app.kubernetes.io/part-of", "app.kubernetes.io/name")
 
-_NAME = r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)"
-_PREFIX = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)"
-_KEY = re.compile(rf"^({_PREFIX}/)?{_NAME}$")
-_VALUE = re.compile(rf"^({_NAME})?$")
+_NAME = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+
+
+def _is_name(text: str) -> bool:
+    return len(text) <= 63 and _NAME.fullmatch(text) is not None
 
 
 def is_label_key(key: str) -> bool:
-    prefix, _, _ = key.rpartition("/")
-    return bool(_KEY.match(key)) and len(prefix) <= 253
+    """A qualified name: optional DNS-subdomain prefix and ``/``, then a name of at most 63 characters."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not all(_DNS_LABEL.fullmatch(p) for p in prefix.split("."))):
+        return False
+    return _is_name(name)
 
 
 def is_label_value(value: str) -> bool:
-    return len(value) <= 63 and bool(_VALUE.match(value))
+    return value == "" or _is_name(value)
 
 
 def common(environment: Environment) -> dict[str, str]:

@@ -119,6 +119,8 @@ def references(text: str) -> set[str]:
 def config_references(details: Any, project: Project, keys: frozenset[str]) -> dict[str, frozenset[str]]:
     """Per service, the env-config keys its compose text (own entry, extends base, env_file files,
     used configs/secrets/volumes) references. Over-approximates: an extra key only costs a restart."""
+    if not keys:
+        return {name: frozenset() for name in project.services}
     raw = _raw_services(details)
     out: dict[str, frozenset[str]] = {}
     for name, service in project.services.items():

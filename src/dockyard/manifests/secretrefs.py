@@ -101,6 +101,36 @@ class SecretEnv:
 _COMPOSE_KEYS = {"env_files": "env_file", "values": "values"}  # model field -> compose key, where they differ
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_ATOMS = (int, float, bool, type(None), bytes)
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELDS.get(cls)
+    if names is None:
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
+    return names
+
+
+def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
+    """Whether any string under ``value`` holds a marker (``skip``: top-level dataclass fields to ignore).
+
+    The fast yes/no twin of ``scan``, which only runs to locate what this found.
+    """
+    kind = type(value)
+    if kind is str:
+        return OPEN in value or CLOSE in value
+    if kind in _ATOMS:
+        return False
+    if kind is tuple or kind is list or kind is frozenset or kind is set:
+        return any(contains_marker(item) for item in value)
+    if isinstance(value, Mapping):
+        return any(contains_marker(k) or contains_marker(v) for k, v in value.items())
+    if dataclasses.is_dataclass(value):
+        return any(contains_marker(getattr(value, name)) for name in _field_names(kind) if name not in skip)
+    return False
+
+
 def scan(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every (compose path, string) under ``value`` that holds a marker (dataclasses, mappings, sequences)."""
     if isinstance(value, str):

@@ -14,6 +14,7 @@ Every compose key is either mapped by a builder or named in a warning (``UNMAPPE
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("security_opt", bool, "security_opt is not mapped; use the pod securityContext"),
     ("container_name", bool, "container_name is ignored: pods are named by Kubernetes; use the service name"),
 )
+_SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint", "extensions", "healthcheck"})
 _SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
 
 
@@ -53,6 +55,10 @@ def _dns_names(ctx: Context) -> dict[str, str]:
 
 def _refuse_misplaced_secrets(ctx: Context) -> None:
     for name, service in sorted(ctx.project.services.items()):
+        check = service.healthcheck
+        if not secretrefs.contains_marker(service, _SECRET_FIELDS) and not (
+                check and secretrefs.contains_marker(check, frozenset({"test"}))):
+            continue
         for path, text in secretrefs.scan(service, ("services", name)):
             rel = path[2:]
             if rel[:1] == ("extensions",) or any(rel[: len(ok)] == ok for ok in _SECRET_OK):
@@ -169,6 +175,9 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
 
 
 def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
+    text = json.dumps(objects, ensure_ascii=False)
+    if secretrefs.OPEN not in text and secretrefs.CLOSE not in text:
+        return
     for obj in objects:
         for path, _ in secretrefs.scan(obj, (obj["kind"], obj["metadata"]["name"])):
             raise ctx.error(path, "internal error: an env-secret reference reached a rendered object; please report this")
