@@ -89,7 +89,7 @@ def compose_documents(draw):
             st.fixed_dictionaries(
                 {},
                 optional={
-                    "ports": st.lists(st.one_of(SHORT_PORT, LONG_PORT), max_size=3, unique_by=json.dumps),
+                    "ports": st.lists(st.one_of(SHORT_PORT, LONG_PORT), min_size=1, max_size=3, unique_by=json.dumps),
                     "environment": ENVIRONMENT,
                     "labels": LABELS,
                     "healthcheck": HEALTHCHECK,
@@ -97,6 +97,25 @@ def compose_documents(draw):
                     "deploy": DEPLOY,
                     "command": st.one_of(st.just("echo hello"), st.just(["sh", "-c", "echo $$HOME"])),
                     "restart": st.sampled_from(["no", "always", "on-failure", "unless-stopped"]),
+                    "expose": st.lists(st.sampled_from(["80", "8080-8081", "9000/udp", 3000]), max_size=2, unique=True),
+                    "extra_hosts": st.one_of(
+                        st.just(["db.local:10.0.0.2"]), st.just({"api.local": "10.0.0.3"}), st.just(["v6:::1"])
+                    ),
+                    "ulimits": st.one_of(st.just({"nofile": {"soft": 1024, "hard": 2048}}), st.just({"nproc": 512})),
+                    "cap_add": st.lists(st.sampled_from(["NET_ADMIN", "SYS_TIME"]), max_size=2, unique=True),
+                    "tmpfs": st.one_of(st.just("/run"), st.just(["/run", "/tmp:size=64m"])),
+                    "dns": st.one_of(st.just("8.8.8.8"), st.just(["1.1.1.1", "9.9.9.9"])),
+                    "stop_grace_period": DURATION,
+                    "user": st.sampled_from(["1000", "1000:1000", "app"]),
+                    "working_dir": st.just("/srv"),
+                    "entrypoint": st.one_of(st.just("/bin/sh -c"), st.just(["/entry.sh", "--flag"])),
+                    "secrets": st.just(["pw"]),
+                    "configs": st.just([{"source": "conf", "target": "/etc/conf"}]),
+                    "networks": st.one_of(st.just(["front"]), st.just({"front": {"aliases": ["alias1"]}})),
+                    "read_only": st.booleans(),
+                    "init": st.booleans(),
+                    "shm_size": st.sampled_from(["64m", "1g"]),
+                    "mem_limit": st.sampled_from(["128m", "1g"]),
                 },
             )
         )
@@ -110,6 +129,12 @@ def compose_documents(draw):
                 service["depends_on"] = {d: {"condition": draw(st.sampled_from(["service_started", "service_healthy"]))} for d in deps}
         services[name] = service
     document = {"services": services}
+    if any("secrets" in s for s in services.values()):
+        document["secrets"] = {"pw": {"file": "./pw.txt"}}
+    if any("configs" in s for s in services.values()):
+        document["configs"] = {"conf": {"content": "hello ${TAG}"}}
+    if any("networks" in s for s in services.values()):
+        document["networks"] = {"front": {"driver": "bridge"}}
     if any(v == "data" or (isinstance(v, str) and v.startswith("data:")) or (isinstance(v, dict) and v.get("source") == "data") for s in services.values() for v in s.get("volumes", [])):
         document["volumes"] = {"data": {}}
     return document
@@ -124,3 +149,16 @@ def test_a_generated_compose_file_loads_like_docker_compose(document, tmp_path_f
         patch.setenv("TAG", "1.2")
         patch.setenv("LEVEL", "debug")
         assert_same_config(Case("generated", folder, ("compose.yaml",), unset=("UNSET_VAR_X", "HOME_PORT")), patch)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(base=compose_documents(), override=compose_documents())
+def test_two_generated_files_merge_like_docker_compose(base, override, tmp_path_factory, monkeypatch):
+    folder = tmp_path_factory.mktemp("merged")
+    (folder / "compose.yaml").write_text(json.dumps(base, indent=1))
+    (folder / "override.yaml").write_text(json.dumps(override, indent=1))
+    with monkeypatch.context() as patch:
+        patch.setenv("TAG", "1.2")
+        patch.setenv("LEVEL", "debug")
+        case = Case("merged", folder, ("compose.yaml", "override.yaml"), unset=("UNSET_VAR_X", "HOME_PORT"))
+        assert_same_config(case, patch)
