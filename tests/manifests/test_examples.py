@@ -1,0 +1,40 @@
+"""Every shipped example renders, and every object passes the strict Kubernetes schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions
+from dockyard.manifests.render import render
+from dockyard.manifests.result import Environment
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+FILES = sorted(EXAMPLES.glob("*/compose.yaml"))
+# example -> the env-secret keys its README command passes
+SECRET_KEYS = {"shop": {"DB_PASSWORD"}}
+
+
+def _render(path: Path):
+    details = ConfigDetails(working_dir=str(path.parent), config_files=[ConfigFile(str(path))], environment={})
+    environment = Environment("dev", secret_keys=frozenset(SECRET_KEYS.get(path.parent.name, ())), composition=path.parent.name)
+    return render(details, LoadOptions(), environment)
+
+
+def test_there_is_at_least_the_shop_example():
+    assert EXAMPLES / "shop" / "compose.yaml" in FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.parent.name for p in FILES])
+def test_example_renders_to_schema_valid_objects(path, validate_objects):
+    rendered = _render(path)
+    assert rendered.services
+    validate_objects(rendered.objects)
+
+
+def test_the_shop_keeps_its_password_in_the_secret():
+    rendered = _render(EXAMPLES / "shop" / "compose.yaml")
+    assert {name for name, s in rendered.services.items() if s.secret_keys} == {"postgres", "api", "worker"}
+    assert rendered.services["api"].depends_on["postgres"].condition == "service_healthy"
+    assert [o["metadata"]["name"] for o in rendered.objects if o["kind"] == "Deployment"] == ["postgres", "redis", "api", "worker"]
