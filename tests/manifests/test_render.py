@@ -1,0 +1,64 @@
+"""``render``: the interpolation environment, config-key references and marker-free loader errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions
+from dockyard.errors import TranslationError
+from dockyard.manifests import secretrefs
+from dockyard.manifests.render import interpolation_environment, render
+from dockyard.manifests.result import Environment
+
+
+def _details(tmp_path: Path, text: str) -> ConfigDetails:
+    (tmp_path / "compose.yaml").write_text(text)
+    return ConfigDetails(working_dir=str(tmp_path), config_files=[ConfigFile(str(tmp_path / "compose.yaml"))], environment={})
+
+
+def test_precedence_is_dotenv_then_config_then_secret_keys_then_vars(tmp_path):
+    (tmp_path / ".env").write_text("A=dotenv\nB=dotenv\nC=dotenv\nD=dotenv\n")
+    details = _details(tmp_path, "services: {}\n")
+    environment = Environment("dev", config={"B": "config", "C": "config", "D": "config"}, secret_keys=frozenset({"C", "D"}))
+    merged = interpolation_environment(details, environment, {"D": "var"})
+    assert merged["A"] == "dotenv" and merged["B"] == "config" and merged["C"] == secretrefs.marker("C") and merged["D"] == "var"
+
+
+def test_config_keys_are_those_each_services_text_references(tmp_path):
+    (tmp_path / "app.env").write_text("FROM_FILE=${FILE_KEY}\n")
+    details = _details(tmp_path, """\
+services:
+  base:
+    image: nginx:${BASE_TAG}
+  web:
+    extends: base
+    environment:
+      LEVEL: ${LEVEL:-info}
+  worker:
+    image: busybox
+    env_file: app.env
+    command: echo $$NOT_A_REFERENCE
+""")
+    environment = Environment("dev", config={"BASE_TAG": "1", "LEVEL": "debug", "FILE_KEY": "x", "NOT_A_REFERENCE": "y", "UNUSED": "z"})
+    services = render(details, LoadOptions(), environment).services
+    assert services["base"].config_keys == {"BASE_TAG"}
+    assert services["web"].config_keys == {"BASE_TAG", "LEVEL"}
+    assert services["worker"].config_keys == {"FILE_KEY"}
+
+
+def test_a_loader_error_caused_by_a_secret_marker_is_reworded_and_located(tmp_path):
+    details = _details(tmp_path, 'services:\n  web:\n    image: nginx\n    ports:\n      - "${PORT}:80"\n')
+    with pytest.raises(TranslationError) as caught:
+        render(details, LoadOptions(), Environment("dev", secret_keys=frozenset({"PORT"})))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path}/compose.yaml:5:") and "env-secret PORT cannot be used here" in message
+    assert secretrefs.OPEN not in message and secretrefs.CLOSE not in message
+
+
+def test_the_secret_value_is_never_needed_and_never_rendered(tmp_path):
+    details = _details(tmp_path, "services:\n  db:\n    image: postgres\n    environment:\n      PW: ${DB_PASSWORD}\n")
+    rendered = render(details, LoadOptions(), Environment("dev", secret_keys=frozenset({"DB_PASSWORD"})))
+    env = rendered.objects[-1]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}}]
