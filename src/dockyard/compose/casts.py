@@ -3,7 +3,8 @@
 After ``${...}`` substitution every value is a string; Compose then casts the strings found at these
 paths (``replicas: "${N}"`` becomes an int). Only strings are cast: a YAML ``3`` is already typed.
 ``ports.[].published`` is deliberately absent: it may be a range such as ``"8000-8010"``, and
-compose-go keeps it a string.
+compose-go keeps it a string. ``configs/secrets[].mode`` strings are octal (``"555"`` is 365), as in
+the pinned compose-go's loader oracle (loader-054).
 
 Each cast raises ``ValueError`` carrying Go's ``strconv`` error text, which the interpolation
 walker wraps into the reference message ``failed to cast to expected type: ...``.
@@ -18,7 +19,7 @@ from typing import Any
 
 from dockyard.compose.tree import ANY_INDEX, ANY_KEY
 
-__all__ = ["COMPOSE_CASTS", "to_boolean", "to_float", "to_float32", "to_int", "to_int64"]
+__all__ = ["COMPOSE_CASTS", "to_boolean", "to_file_mode", "to_float", "to_float32", "to_int", "to_int64"]
 
 _DECIMAL_INT = re.compile(r"[+-]?[0-9]+\Z")
 _GO_FLOAT = re.compile(
@@ -45,6 +46,16 @@ def to_int(value: str) -> int:
 
 def to_int64(value: str) -> int:
     return _parse_int("ParseInt", value)
+
+
+def to_file_mode(value: str) -> int:
+    """``configs/secrets[].mode`` given as a string is octal, like a chmod argument (``"555"`` is 0o555)."""
+    if not re.fullmatch(r"[0-7]+", value):
+        raise ValueError(f'strconv.ParseUint: parsing "{value}": invalid syntax')
+    mode = int(value, 8)
+    if mode >= 1 << 32:
+        raise ValueError(f'strconv.ParseUint: parsing "{value}": value out of range')
+    return mode
 
 
 def to_float(value: str, *, limit: float = math.inf) -> float:
@@ -83,7 +94,7 @@ def _top(*parts: str) -> str:
 
 
 COMPOSE_CASTS: Mapping[str, Callable[[str], Any]] = {
-    _service("configs", ANY_INDEX, "mode"): to_int,
+    _service("configs", ANY_INDEX, "mode"): to_file_mode,
     _service("cpu_count"): to_int64,
     _service("cpu_percent"): to_float,
     _service("cpu_period"): to_int64,
@@ -109,7 +120,7 @@ COMPOSE_CASTS: Mapping[str, Callable[[str], Any]] = {
     _service("privileged"): to_boolean,
     _service("read_only"): to_boolean,
     _service("scale"): to_int,
-    _service("secrets", ANY_INDEX, "mode"): to_int,
+    _service("secrets", ANY_INDEX, "mode"): to_file_mode,
     _service("stdin_open"): to_boolean,
     _service("tty"): to_boolean,
     _service("ulimits", ANY_KEY): to_int,

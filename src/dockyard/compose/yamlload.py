@@ -376,10 +376,10 @@ class _Builder:
     def alias(self, event: Any, path: PathKey) -> Any:
         target = self.target(event)
         if target in self.building:
-            raise _error(
-                f"cycle detected: node at path {_dotted(path)} references node at path {_dotted(self.building[target])}",
-                self.file, event.start_mark, path,
-            )
+            # compose-go notices the cycle one expansion later: path + (path relative to the anchor)
+            deeper = path + path[len(self.building[target]):]
+            raise _error(f"cycle detected: node at path {_dotted(deeper)} references node at path {_dotted(path)}",
+                         self.file, event.start_mark, path)
         resume = self.pos
         self.pos = target
         self.alias_depth += 1
@@ -426,7 +426,7 @@ class _Builder:
                 items.append(event.value if event.style else resolve_plain(event.value))
                 original += 1
                 continue
-            tag = None if kind is AliasEvent else event.tag
+            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(path + (original,))
                 self.skip()
@@ -480,7 +480,7 @@ class _Builder:
                 positions[value_path] = (mark.line + 1, mark.column + 1)
                 result[key] = event.value if event.style else resolve_plain(event.value)
                 continue
-            tag = None if kind is AliasEvent else event.tag
+            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(value_path)
                 self.skip()
@@ -508,19 +508,36 @@ class _Builder:
         raise _error(f"non-string key {where}: {_go_repr(value)}", self.file, event.start_mark, path)
 
     def merge(self, result: dict, path: PathKey) -> None:
-        """``<<: *a`` / ``<<: [*a, *b]``: keys already present (explicit or from an earlier source) win."""
+        """``<<: *a`` / ``<<: [*a, *b]`` / ``<<: *list``: keys already present (explicit or earlier source) win."""
         event = self.events[self.pos]
-        kind = type(self.events[self.target(event)]) if type(event) is AliasEvent else type(event)
-        if kind is MappingStartEvent:
-            self.merge_one(result, path)
-            return
-        if kind is not SequenceStartEvent or type(event) is AliasEvent:
+        if type(event) is AliasEvent:
+            start = self.target(event)
+            kind = type(self.events[start])
+            if kind is SequenceStartEvent:
+                resume = self.pos + 1
+                self.pos = start
+                self.alias_depth += 1
+                try:
+                    self.merge_sequence(result, path)
+                finally:
+                    self.alias_depth -= 1
+                    self.pos = resume
+                return
+        else:
+            kind = type(event)
+            if kind is SequenceStartEvent:
+                self.merge_sequence(result, path)
+                return
+        if kind is not MappingStartEvent:
             raise _error("map merge requires map or sequence of maps as the value", self.file, event.start_mark, path)
+        self.merge_one(result, path)
+
+    def merge_sequence(self, result: dict, path: PathKey) -> None:
         self.pos += 1
         while type(self.events[self.pos]) is not SequenceEndEvent:
             item = self.events[self.pos]
-            item_kind = type(self.events[self.target(item)]) if type(item) is AliasEvent else type(item)
-            if item_kind is not MappingStartEvent:
+            kind = type(self.events[self.target(item)]) if type(item) is AliasEvent else type(item)
+            if kind is not MappingStartEvent:
                 raise _error("map merge requires map or sequence of maps as the value", self.file, item.start_mark, path)
             self.merge_one(result, path)
         self.pos += 1

@@ -80,6 +80,12 @@ def test_casts_apply_to_strings_at_table_paths_only():
     assert out["networks"]["front"]["external"] is True
 
 
+def test_config_and_secret_mode_strings_are_octal():
+    text = "services:\n  web:\n    configs: [{source: a, mode: '${M}'}]\n    secrets: [{source: b, mode: '440'}]\n"
+    web = run(text, {"M": "555"})["services"]["web"]
+    assert (web["configs"][0]["mode"], web["secrets"][0]["mode"]) == (0o555, 0o440)
+
+
 def test_a_failed_cast_names_the_path_and_go_error():
     with pytest.raises(InterpolationError) as caught:
         run("services:\n  web:\n    deploy:\n      replicas: '${N}'\n", {"N": "many"})

@@ -78,6 +78,12 @@ def test_merge_key_list_gives_earlier_maps_precedence_even_when_written_after_ke
     assert parse_yaml(text, "t.yaml").data["c"] == {"x": 1, "y": 3, "z": 2}
 
 
+def test_merge_key_accepts_an_alias_to_a_sequence_of_maps():
+    text = "x-list: &l\n  - {image: a}\n  - {image: b, restart: always}\nservices:\n  s1:\n    <<: *l\n  s2:\n    <<: *l\n"
+    assert parse_yaml(text, "t.yaml").data["services"] == {"s1": {"image": "a", "restart": "always"},
+                                                           "s2": {"image": "a", "restart": "always"}}
+
+
 def test_merge_of_a_scalar_is_rejected():
     with pytest.raises(YAMLError, match="map merge requires map or sequence of maps"):
         parse_yaml("a: &a 1\nb:\n  <<: *a\n", "t.yaml")
@@ -96,9 +102,13 @@ def test_billion_laughs_is_rejected_quickly():
         parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
 
 
-@pytest.mark.parametrize("text", ["a: &x [*x]\n", "s:\n  web: &w\n    labels: *w\n"])
-def test_recursive_aliases_are_a_cycle_error(text):
-    with pytest.raises(YAMLError, match="cycle detected"):
+@pytest.mark.parametrize(("text", "message"), [
+    ("a: &x [*x]\n", "node at path a.0.0 references node at path a.0"),
+    ("s:\n  web: &w\n    labels: *w\n", "node at path s.web.labels.labels references node at path s.web.labels"),
+    ("x-hc: &hc\n  egress:\n    <<: *hc\n", "node at path x-hc.egress.egress references node at path x-hc.egress"),
+])
+def test_recursive_aliases_are_a_cycle_error_worded_like_compose_go(text, message):
+    with pytest.raises(YAMLError, match=f"cycle detected: {message}$"):
         parse_yaml(text, "t.yaml")
 
 
@@ -172,3 +182,10 @@ def test_an_empty_later_document_is_rejected_like_compose_go():
 def test_control_characters_are_a_yaml_error():
     with pytest.raises(YAMLError, match="t.yaml"):
         parse_yaml("a: \x00\n", "t.yaml")
+
+
+def test_reset_and_override_on_an_anchor_apply_at_every_alias_site():
+    parsed = parse_yaml("x-r: &r !reset []\nx-o: &o !override {}\ns:\n  a: {ports: *r, net: *o}\n  b: [*r, *o]\n", "t.yaml")
+    assert parsed.data["s"] == {"a": {"net": {}}, "b": [{}]}
+    assert parsed.reset_paths == {("x-r",), ("s", "a", "ports"), ("s", "b", 0)}
+    assert parsed.override_paths == {("x-o",), ("s", "a", "net"), ("s", "b", 0)}
