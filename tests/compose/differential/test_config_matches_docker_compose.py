@@ -3,7 +3,8 @@
 The reference binary, the controlled environment, the output cache and the table of
 normalisations (each with its reason) are described in ``diffkit.py`` next to this file.
 Corpus: every compose input of the kompose oracle, the repository's ``examples/``, files from
-``bench/generate.py``, a few inputs docker compose rejects, and hypothesis-generated services.
+``bench/generate.py``, inputs at the edge of validity (rejected or barely accepted by docker
+compose), and hypothesis-generated services (next file).
 """
 
 from __future__ import annotations
@@ -55,11 +56,28 @@ REJECTED = {
     "missing-required-variable": "services: {web: {image: '${IMAGE:?set IMAGE}'}}\n",
     "duplicate-key": "services:\n  web: {image: x}\n  web: {image: y}\n",
     "bad-yaml": "services: {web: [\n",
+    "short-container-name": "services: {web: {image: x, container_name: c}}\n",
+    "secret-with-content": "services: {web: {image: x}}\nsecrets: {s: {content: q}}\n",
+    "unknown-healthcheck-test": "services: {web: {image: x, healthcheck: {test: [FOO]}}}\n",
+    "bind-without-target": "services: {web: {image: x, volumes: [{type: bind}]}}\n",
+    "scale-differs-from-replicas": "services: {web: {image: x, scale: 2, deploy: {replicas: 3}}}\n",
+    "service-name-with-space": "services: {'a b': {image: x}}\n",
+}
+ACCEPTED_AT_THE_EDGE = {
+    "duplicate-short-ports": "services: {web: {image: x, ports: [80, 80]}}\n",
+    "default-network-named": "services: {web: {image: x, networks: [default]}}\n",
+    "optional-dependency-on-disabled-service": (
+        "services: {a: {image: x, depends_on: {b: {condition: service_started, required: false}}}, b: {image: x, profiles: [q]}}\n"
+    ),
+    "extension-keys-on-service-and-port": "services: {web: {image: x, x-foo: 1, ports: [{target: 80, x-p: 1}]}}\n",
+    "obsolete-version-key": "version: '3'\nservices: {web: {image: x}}\n",
+    "port-range-to-one-port": "services: {web: {image: x, ports: ['80-81:90']}}\n",
+    "port-ranges": "services: {web: {image: x, ports: ['8080-8081:80-81']}}\n",
 }
 
 
-@pytest.mark.parametrize("name", sorted(REJECTED))
-def test_input_docker_compose_rejects_is_rejected(name, tmp_path, monkeypatch):
-    (tmp_path / "compose.yaml").write_text(REJECTED[name])
+@pytest.mark.parametrize("name", sorted(REJECTED) + sorted(ACCEPTED_AT_THE_EDGE))
+def test_input_at_the_edge_of_validity_is_judged_like_docker_compose(name, tmp_path, monkeypatch):
+    (tmp_path / "compose.yaml").write_text(REJECTED.get(name) or ACCEPTED_AT_THE_EDGE[name])
 
     assert_same_config(Case(name, tmp_path, ("compose.yaml",), unset=("IMAGE",)), monkeypatch)
