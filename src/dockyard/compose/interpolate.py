@@ -11,6 +11,7 @@ and ``invalid interpolation format for ...``) and add file, line and column from
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -36,7 +37,13 @@ def interpolate(
 ) -> Any:
     """A new tree with every string value substituted and cast; ``data`` is left untouched."""
     walker = _Walker(lookup, file, positions, on_unset)
-    return walker.value(data, (), [_compile(casts)])
+    was_enabled = gc.isenabled()
+    gc.disable()  # the copy is all new containers, none garbage: spare the cyclic GC its repeated scans
+    try:
+        return walker.value(data, (), [_compile(casts)])
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _compile(casts: Mapping[str, Cast]) -> dict:
