@@ -121,9 +121,13 @@ def put_environment(kube, name: str = "dev", **spec: Any) -> dict:
                            "spec": spec})
 
 
-def put_composition(kube, compose: str, *, name: str = "shop", env: str = "dev", prune_volumes: bool = False) -> dict:
-    cr, _ = build(CompositionInput(name=name, environment=env, compose_files=[("compose.yaml", compose)],
-                                   prune_volumes=prune_volumes))
+def put_composition(kube, compose: str, *, name: str = "shop", env: str = "dev", prune_volumes: bool = False,
+                    files: dict[str, bytes] | None = None, secret_files: frozenset[str] = frozenset()) -> dict:
+    """What ``dockyard apply`` stores: the Composition and, for file-backed compose secrets, their Secret."""
+    cr, secret = build(CompositionInput(name=name, environment=env, compose_files=[("compose.yaml", compose)],
+                                        files=files or {}, secret_files=secret_files, prune_volumes=prune_volumes))
+    if secret is not None:
+        kube.store_put(secret)
     return kube.store_put(cr)
 
 

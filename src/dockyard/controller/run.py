@@ -79,6 +79,7 @@ def build_settings(options: ControllerOptions) -> kopf.OperatorSettings:
     settings.peering.mandatory = not options.standalone
     settings.peering.clusterwide = not options.namespaces
     settings.peering.priority = options.priority if options.priority is not None else random.randint(1, 2**30)
+    settings.scanning.disabled = True  # CRDs are installed before the controller: no need to watch them
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=ANNOTATION_PREFIX)
     settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
