@@ -1,18 +1,10 @@
 from __future__ import annotations
 
-import pytest
 from attribute_helpers import load, merged, round_trip
 
 from dockyard.compose.model import FileReference
 
 
-MODE_CAST = (
-    "dockyard.compose.casts casts mode strings with to_int ('0440' -> 440); compose (loader-054, docker v2.40.3) "
-    "reads them as octal ('0440' -> 288): the printed YAML does not reload. Owner: casts.py (H1)."
-)
-
-
-@pytest.mark.xfail(reason=MODE_CAST, strict=True)
 def test_short_and_long_references_with_octal_modes():
     def check(project):
         web = project.services["web"]
