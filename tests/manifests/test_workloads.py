@@ -47,10 +47,15 @@ def test_a_service_writing_a_read_write_once_volume_is_recreated_with_a_warning(
     assert warning.service == "web" and "data" in warning.message
 
 
-def test_a_read_write_many_or_read_only_volume_keeps_the_rolling_update():
-    for setup in (_with_volume("ReadWriteMany"), _with_volume(read_only=True)):
-        rendered = render(service(**setup["services_kw"]), volumes=setup["volumes"])
-        assert _strategy(rendered)["type"] == "RollingUpdate"
+def test_a_read_write_many_volume_keeps_the_rolling_update():
+    setup = _with_volume("ReadWriteMany")
+    rendered = render(service(**setup["services_kw"]), volumes=setup["volumes"])
+    assert _strategy(rendered)["type"] == "RollingUpdate"
+
+
+def test_a_read_only_mount_of_a_read_write_once_volume_still_recreates():
+    setup = _with_volume(read_only=True)
+    assert _strategy(render(service(**setup["services_kw"]), volumes=setup["volumes"]))["type"] == "Recreate"
 
 
 @pytest.mark.parametrize(("update", "expected"), [

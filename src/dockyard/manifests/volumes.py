@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,7 @@ def _settings(volume: Volume) -> dict[str, str]:
         "storage_class": opts.get("storage_class") or opts.get("storageClassName") or opts.get("storage_class_name"),
         "access_mode": opts.get("access_mode") or opts.get("accessMode"),
     }
-    if isinstance(extension, dict):
+    if isinstance(extension, Mapping):
         for key in ("size", "storage_class", "access_mode"):
             if extension.get(key) is not None:
                 merged[key] = str(extension[key])
@@ -119,7 +120,7 @@ def _named(ctx: Context, service: Service, index: int, entry: ServiceVolume, sto
         raise ctx.error(path, f"volume {entry.source!r} is not declared in the top-level volumes section")
     name = names.joined("data", volume.key)
     storage.add({"name": name, "persistentVolumeClaim": {"claimName": claim_name(volume)}}, _mount(name, entry))
-    if not volume.external and access_mode(ctx, volume) in EXCLUSIVE_MODES and not entry.read_only:
+    if not volume.external and access_mode(ctx, volume) in EXCLUSIVE_MODES:  # read-only too: attach is per node
         storage.exclusive_claims.append(volume.key)
     if entry.volume and entry.volume.nocopy:
         ctx.warn((*path, "volume", "nocopy"), "Kubernetes never copies image content into volumes; nocopy is implied", service.name)

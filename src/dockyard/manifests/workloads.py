@@ -49,8 +49,9 @@ def strategy(ctx: Context, service: Service, exclusive_claims: list[str]) -> dic
     path = ("services", service.name, "deploy", "update_config")
     update = service.deploy.update_config if service.deploy else None
     if exclusive_claims:
-        ctx.warn(("services", service.name, "volumes"), f"mounts ReadWriteOnce volume(s) {', '.join(exclusive_claims)}: "
-                 "the old pod stops before the new one starts (Recreate), so updates have downtime", service.name)
+        ctx.warn(("services", service.name, "volumes"), f"mounts ReadWriteOnce volume(s) {', '.join(exclusive_claims)}, "
+                 "which one node at a time can attach: the old pod stops before the new one starts (Recreate), "
+                 "so updates have downtime", service.name)
         return {"type": "Recreate"}
     surge: int | str = 1
     unavailable: int | str = 0
