@@ -264,3 +264,24 @@ async def test_the_live_feed_yields_the_table_now_and_again_when_a_pod_changes(c
     finally:
         await feed.aclose()
         await cluster.aclose()
+
+
+def test_a_composition_of_several_files_edits_the_chosen_file_only(browser, kube, shop, engine_client):
+    base = "name: extra\nservices:\n  cache:\n    image: redis:7.4\n"
+    override = "services:\n  cache:\n    command: [\"redis-server\", \"--save\", \"\"]\n"
+    cr, _ = compositions.build(compositions.CompositionInput(
+        name="extra", environment=ENV, compose_files=[("compose.yaml", base), ("compose.prod.yaml", override)]))
+    compositions.store(engine_client, cr)
+    page = browser.get(f"{PAGE}/compositions/extra/compose", params={"file": "1"})
+    document = page.context["document"]
+    assert (document.file, document.index, document.files) == ("compose.prod.yaml", 1,
+                                                              ("compose.yaml", "compose.prod.yaml"))
+    edited = override.replace('"--save", ""', '"--appendonly", "yes"')
+    check = browser.post(f"{PAGE}/compositions/extra/compose/validate",
+                         data={"compose": edited, "file": "1"}).context["check"]
+    assert check.ok and "+    command: [\"redis-server\", \"--appendonly\", \"yes\"]" in check.text_diff
+    saved = browser.post(f"{PAGE}/compositions/extra/compose/save",
+                         data={"compose": edited, "validated": check.digest, "file": "1"})
+    assert saved.template.name == "_saved.html"
+    stored = kube.store_get("Composition", "extra", NAMESPACE, api_version=compositions.API_VERSION)
+    assert [f["content"] for f in stored["spec"]["composeFiles"]] == [base, edited]

@@ -112,6 +112,8 @@ class ComposeDocument:
     file: str  # path relative to the project directory, as given to ``-f``
     text: str
     generation: int | None = None
+    index: int = 0  # position in ``-f`` order
+    files: Sequence[str] = ()  # every compose file of the composition, in ``-f`` order
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,19 +262,20 @@ class Cluster:
                                 f"run: dockyard apply -f compose.yaml --env {env}")
         return cr
 
-    def compose_document(self, env: str, composition: str) -> ComposeDocument:
+    def compose_document(self, env: str, composition: str, index: int = 0) -> ComposeDocument:
         cr = self._require_composition(env, composition)
-        first = ((cr.get("spec") or {}).get("composeFiles") or [{}])[0]
-        return ComposeDocument(composition, first.get("path", "compose.yaml"), first.get("content", ""),
-                               (cr.get("metadata") or {}).get("generation"))
+        document = _document(cr, index)
+        files = tuple(f.get("path", "") for f in (cr.get("spec") or {}).get("composeFiles") or [])
+        return ComposeDocument(composition, document.get("path", "compose.yaml"), document.get("content", ""),
+                               (cr.get("metadata") or {}).get("generation"), index, files)
 
-    def check_compose(self, env: str, composition: str, text: str) -> Check:
-        """Load, render and validate ``text`` in place of the first compose file; what saving it would change."""
+    def check_compose(self, env: str, composition: str, text: str, index: int = 0) -> Check:
+        """Load, render and validate with ``text`` as compose file ``index``; what saving it would change."""
         cr = self._require_composition(env, composition)
-        document = ((cr.get("spec") or {}).get("composeFiles") or [{}])[0]
+        document = _document(cr, index)
         digest = text_digest(text)
         try:
-            preview = _preview(self.client, _with_first_document(cr, text))
+            preview = _preview(self.client, _with_document(cr, index, text))
         except ComposeError as exc:
             return Check(False, digest, errors=_problems(exc, document.get("path", ""), text))
         except DockyardError as exc:
@@ -285,15 +288,17 @@ class Cluster:
             warnings=preview.warnings,
         )
 
-    def save_compose(self, env: str, composition: str, text: str, *, validated_digest: str) -> SaveOutcome:
-        """Store ``text`` in the Composition, only if it is valid and is exactly the text whose diff was shown."""
-        check = self.check_compose(env, composition, text)
+    def save_compose(self, env: str, composition: str, text: str, *, validated_digest: str,
+                     index: int = 0) -> SaveOutcome:
+        """Store ``text`` as compose file ``index``, only if valid and exactly the text whose diff was shown."""
+        check = self.check_compose(env, composition, text, index)
         if not check.ok:
             return SaveOutcome(False, check)
         if validated_digest != check.digest:
             stale = ProblemAt("the document changed after it was validated: validate again to see what Save changes")
             return SaveOutcome(False, Check(False, check.digest, errors=[stale]))
-        stored = compositions.store(self.client, _with_first_document(self._require_composition(env, composition), text))
+        current = self._require_composition(env, composition)
+        stored = compositions.store(self.client, _with_document(current, index, text))
         meta = stored.get("metadata") or {}
         if self.run_engine:
             self._reconcile_soon(meta["namespace"], meta["name"])
@@ -417,13 +422,22 @@ def _event_time(event: Mapping[str, Any]) -> str:
             (event.get("metadata") or {}).get("creationTimestamp") or "")
 
 
-def _with_first_document(cr: Mapping[str, Any], text: str) -> dict:
+def _document(cr: Mapping[str, Any], index: int) -> dict:
+    files = (cr.get("spec") or {}).get("composeFiles") or []
+    if not 0 <= index < len(files):
+        raise TerminalError(f"composition {cr['metadata']['name']!r} has no compose file number {index + 1}")
+    return files[index]
+
+
+def _with_document(cr: Mapping[str, Any], index: int, text: str) -> dict:
+    """``cr`` as it would be stored with compose file ``index`` replaced by ``text`` (nothing else changes)."""
+    _document(cr, index)
     edited = {"apiVersion": cr["apiVersion"], "kind": cr["kind"],
               "metadata": {k: v for k, v in (cr.get("metadata") or {}).items()
                            if k in ("name", "namespace", "labels", "annotations")},
               "spec": dict(cr.get("spec") or {})}
-    files = [dict(f) for f in edited["spec"].get("composeFiles") or [{"path": "compose.yaml"}]]
-    files[0]["content"] = text
+    files = [dict(f) for f in edited["spec"]["composeFiles"]]
+    files[index]["content"] = text
     edited["spec"]["composeFiles"] = files
     return edited
 

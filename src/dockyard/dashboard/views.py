@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from dockyard.errors import DockyardError
+from dockyard.errors import ClusterError, DockyardError, NotFoundError
 
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
@@ -84,7 +84,7 @@ def environment(request: Request) -> Response:
     try:
         view = _cluster(request).environment(env)
     except DockyardError as exc:
-        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
     return _render(request, "environment.html", {"env": env, "view": view})
 
 
@@ -102,11 +102,15 @@ async def live_services(request: Request) -> Response:
 
     async def stream() -> AsyncIterator[str]:
         last = None
-        async for services in cluster.watch_services(env, composition):
-            html = template.render(env=env, composition=composition, services=services, request=request)
-            if html != last:
-                last = html
-                yield _sse("services", html)
+        try:
+            async for services in cluster.watch_services(env, composition):
+                html = template.render(env=env, composition=composition, services=services, request=request)
+                if html != last:
+                    last = html
+                    yield _sse("services", html)
+        except DockyardError as exc:  # e.g. the composition was deleted: say so in place of the table
+            yield _sse("services", template.render(env=env, composition=composition, services=[], request=request,
+                                                   error=str(exc)))
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
@@ -151,33 +155,40 @@ def _settings_action(request: Request, action: str, key: str, value: str | None,
 def editor(request: Request) -> Response:
     env, composition = _where(request)
     try:
-        document = _cluster(request).compose_document(env, composition)
+        document = _cluster(request).compose_document(env, composition, _index(request.query_params.get("file")))
     except DockyardError as exc:
-        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
     return _render(request, "editor.html", {"env": env, "composition": composition, "document": document})
 
 
 async def validate_compose(request: Request) -> Response:
     form = await _form(request)
-    return await _in_thread(request, _validate, _form_value(form, "compose"))
+    return await _in_thread(request, _validate, _form_value(form, "compose"), _index(form.get("file")))
 
 
-def _validate(request: Request, text: str) -> Response:
+def _validate(request: Request, text: str, index: int) -> Response:
     env, composition = _where(request)
-    check = _cluster(request).check_compose(env, composition, text)
-    return _render(request, "_check.html", {"env": env, "composition": composition, "check": check})
+    try:
+        check = _cluster(request).check_compose(env, composition, text, index)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
+    return _render(request, "_check.html", {"env": env, "composition": composition, "check": check, "index": index})
 
 
 async def save_compose(request: Request) -> Response:
     form = await _form(request)
-    return await _in_thread(request, _save, _form_value(form, "compose"), _form_value(form, "validated"))
+    return await _in_thread(request, _save, _form_value(form, "compose"), _form_value(form, "validated"),
+                            _index(form.get("file")))
 
 
-def _save(request: Request, text: str, validated: str) -> Response:
+def _save(request: Request, text: str, validated: str, index: int) -> Response:
     env, composition = _where(request)
-    outcome = _cluster(request).save_compose(env, composition, text, validated_digest=validated)
+    try:
+        outcome = _cluster(request).save_compose(env, composition, text, validated_digest=validated, index=index)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
     template = "_saved.html" if outcome.saved else "_check.html"
-    context = {"env": env, "composition": composition, "check": outcome.check, "outcome": outcome}
+    context = {"env": env, "composition": composition, "check": outcome.check, "outcome": outcome, "index": index}
     return _render(request, template, context)
 
 
@@ -189,7 +200,7 @@ def logs(request: Request) -> Response:
     try:
         pods = _cluster(request).service_pods(env, composition, service)
     except DockyardError as exc:
-        return _render(request, "error.html", {"error": str(exc)}, status_code=404)
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
     return _render(request, "logs.html", {"env": env, "composition": composition, "service": service, "pods": pods})
 
 
@@ -212,6 +223,16 @@ async def log_stream(request: Request) -> Response:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
+
+def _index(value: str | None) -> int:
+    """A compose file's position from the ``file`` parameter (0 when absent or not a number)."""
+    return int(value) if value and value.isdigit() else 0
+
+
+def _status_of(exc: DockyardError) -> int:
+    """404 when what was asked for does not exist or is invalid, 502 when the cluster failed us."""
+    return 502 if isinstance(exc, ClusterError) and not isinstance(exc, NotFoundError) else 404
+
 
 def _where(request: Request) -> tuple[str, str]:
     return request.path_params["env"], request.path_params["composition"]
