@@ -285,3 +285,19 @@ def test_a_composition_of_several_files_edits_the_chosen_file_only(browser, kube
     assert saved.template.name == "_saved.html"
     stored = kube.store_get("Composition", "extra", NAMESPACE, api_version=compositions.API_VERSION)
     assert [f["content"] for f in stored["spec"]["composeFiles"]] == [base, edited]
+
+
+def test_with_local_set_a_save_runs_the_engine_which_updates_the_workload(kube, shop, engine_client, kube_config):
+    from dockyard.dashboard.app import create_app
+    from dockyard.dashboard.engine import Cluster
+
+    cluster = Cluster(engine_client, kube_config, run_engine=True)
+    client = TestClient(create_app(cluster), base_url="http://127.0.0.1")
+    client.get("/static/dashboard.css")
+    client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
+    check = client.post(f"{COMPOSE}/compose/validate", data={"compose": VALID_EDIT}).context["check"]
+    assert client.post(f"{COMPOSE}/compose/save", data={"compose": VALID_EDIT, "validated": check.digest}).context[
+        "outcome"].saved
+    cluster.join_background(timeout=30)
+    deployment = kube.store_get("Deployment", "web", NAMESPACE)
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27.3"

@@ -168,6 +168,7 @@ class Cluster:
     config: Any = None  # lightkube KubeConfig for streams
     run_engine: bool = False  # reconcile after each save (no controller running)
     _async_client: Any = field(default=None, repr=False)
+    _background: list = field(default_factory=list, repr=False)
 
     # -- environments ------------------------------------------------------------------------------
 
@@ -316,7 +317,14 @@ class Cluster:
             except DockyardError:  # the outcome is in the Composition's status, which the page shows
                 pass
 
-        threading.Thread(target=run, name=f"reconcile {namespace}/{name}", daemon=True).start()
+        thread = threading.Thread(target=run, name=f"reconcile {namespace}/{name}", daemon=True)
+        self._background.append(thread)
+        thread.start()
+
+    def join_background(self, timeout: float | None = None) -> None:
+        """Wait for the engine runs started by saves (tests, and a clean shutdown)."""
+        for thread in list(self._background):
+            thread.join(timeout)
 
     # -- logs --------------------------------------------------------------------------------------
 
