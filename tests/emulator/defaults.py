@@ -244,7 +244,10 @@ def _secret(obj: dict[str, Any], ctx: "Context") -> None:
 
 
 def _pvc(obj: dict[str, Any], ctx: "Context") -> None:
-    obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+    spec = obj.setdefault("spec", {})
+    spec.setdefault("volumeMode", "Filesystem")
+    if "storageClassName" not in spec and not (obj.get("metadata") or {}).get("resourceVersion"):
+        spec["storageClassName"] = "standard"     # the DefaultStorageClass admission plugin, at creation only
     obj.setdefault("status", {}).setdefault("phase", "Pending")
 
 
@@ -296,6 +299,22 @@ def apply_defaults(key: tuple[str, str], obj: dict[str, Any], ctx: Context) -> N
         defaulter(obj, ctx)
 
 
+# Status fields Go serializes even when zero (no omitempty): a fresh object's status shows them.
+INITIAL_STATUS: dict[tuple[str, str], dict[str, Any]] = {
+    ("apps", "daemonsets"): {"currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0,
+                             "numberReady": 0},
+    ("apps", "replicasets"): {"replicas": 0},
+    ("apps", "statefulsets"): {"replicas": 0, "availableReplicas": 0},
+    ("autoscaling", "horizontalpodautoscalers"): {"currentReplicas": 0, "desiredReplicas": 0},
+    ("policy", "poddisruptionbudgets"): {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
+                                         "expectedPods": 0},
+}
+
+
+def initial_status(key: tuple[str, str]) -> dict[str, Any]:
+    return dict(INITIAL_STATUS.get(key, {}))
+
+
 # --- immutability ------------------------------------------------------------------------------------
 
 def _get(obj: dict[str, Any], dotted: str) -> Any:
@@ -331,11 +350,16 @@ def validate(key: tuple[str, str], kind: str, obj: dict[str, Any]) -> None:
             raise errors.invalid(kind, name, [("spec.template.spec.containers[0].image", "Required value")], key[0])
 
 
+SET_ONCE = {"spec.volumeName"}
+
+
 def check_update(key: tuple[str, str], kind: str, old: dict[str, Any], new: dict[str, Any]) -> None:
     name = (new.get("metadata") or {}).get("name", "")
     group = key[0]
     causes = []
     for path in IMMUTABLE.get(key, ()):
+        if path in SET_ONCE and _get(old, path) is None:
+            continue
         if _get(old, path) != _get(new, path):
             causes.append((path, f"Invalid value: {_get(new, path)!r}: field is immutable"))
     if key == ("", "services"):

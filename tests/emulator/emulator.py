@@ -44,6 +44,7 @@ class KubeEmulator:
         self._thread: threading.Thread | None = None
         self._http_server: aiohttp.test_utils.RawTestServer | None = None
         self.api: server.ApiServer | None = None
+        self._http_client: httpx.Client | None = None
         self.simulator: Any = None
         self.url = ""
         self.kubeconfig_path = Path()
@@ -75,7 +76,7 @@ class KubeEmulator:
         self.url = str(self._http_server.make_url("")).rstrip("/")
         self.simulator = Simulator(st)
         if self._simulator_on:
-            self.simulator.enabled = True
+            self.simulator._switch(True)
         self._write_kubeconfig()
 
     def _write_kubeconfig(self) -> None:
@@ -94,6 +95,9 @@ class KubeEmulator:
                                                               "namespace": "default"}}]}
 
     def stop(self) -> None:
+        if self._http_client is not None:
+            self._http_client.close()
+            self._http_client = None
         if self._loop is None:
             return
         try:
@@ -110,7 +114,7 @@ class KubeEmulator:
 
     async def _astop(self) -> None:
         if self.simulator is not None:
-            self.simulator.enabled = False
+            self.simulator._switch(False)
         if self.api is not None:
             self.api.store.close()
         if self._http_server is not None:
@@ -277,8 +281,12 @@ class KubeEmulator:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the simulator has nothing left to do right now (for deterministic assertions)."""
-        if self.simulator is not None and self.simulator.enabled:
-            self._submit(self.simulator.wait_idle(timeout))
+        async def quiet() -> None:
+            for _ in range(3):
+                await asyncio.sleep(0)
+            if self.simulator is not None and self.simulator.enabled:
+                await self.simulator.wait_idle(timeout)
+        self._submit(quiet())
 
     # --- HTTP access (logged, faults apply) -------------------------------------------------------------
 
@@ -286,5 +294,7 @@ class KubeEmulator:
              content_type: str = "application/json", timeout: float = 10.0) -> httpx.Response:
         content = json.dumps(json_body).encode() if json_body is not None else None
         headers = {"Content-Type": content_type} if content is not None else {}
-        with httpx.Client(base_url=self.url, timeout=timeout) as client:
-            return client.request(method, path, content=content, params=params, headers=headers)
+        if self._http_client is None:
+            self._http_client = httpx.Client(base_url=self.url, verify=False)
+        return self._http_client.request(method, path, content=content, params=params, headers=headers,
+                                         timeout=timeout)

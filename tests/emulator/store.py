@@ -140,7 +140,7 @@ class Store:
         if old is None:
             raise errors.not_found(rt.plural, name, rt.group)
         wanted_rv = (body.get("metadata") or {}).get("resourceVersion")
-        if not wanted_rv and not rt.custom and rt.key not in UNCONDITIONAL_UPDATE:
+        if not wanted_rv and rt.custom:       # built-in kinds allow unconditional updates, custom resources not
             raise errors.invalid(rt.kind, name, [("metadata.resourceVersion",
                                                   "Invalid value: 0x0: must be specified for an update")], rt.group)
         self._check_rv(rt, old, wanted_rv)
@@ -323,7 +323,7 @@ class Store:
             if rt.has_status and rt.custom:
                 new.pop("status", None)
             elif rt.has_status and rt.key not in KEEPS_STATUS_ON_CREATE:
-                new["status"] = {}
+                new["status"] = defaults.initial_status(rt.key)
         else:
             old_meta = old["metadata"]
             for server_field in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
@@ -516,14 +516,7 @@ class Store:
         self._wakeup = asyncio.Event()
 
 
-UNCONDITIONAL_UPDATE = {("", "configmaps"), ("", "secrets"), ("", "namespaces"), ("", "services"),
-                        ("", "serviceaccounts"), ("", "events"), ("", "endpoints"), ("", "limitranges"),
-                        ("", "resourcequotas"), ("", "persistentvolumeclaims"), ("", "nodes"),
-                        ("apps", "deployments"), ("apps", "replicasets"), ("apps", "daemonsets"),
-                        ("apps", "statefulsets"), ("batch", "jobs"), ("batch", "cronjobs"),
-                        ("coordination.k8s.io", "leases"), ("networking.k8s.io", "ingresses"),
-                        ("networking.k8s.io", "networkpolicies")} | {
-    ("rbac.authorization.k8s.io", p) for p in ("roles", "rolebindings", "clusterroles", "clusterrolebindings")}
+
 RETURNS_DELETED_OBJECT = {("", "pods"), ("", "namespaces"), ("apps", "deployments"), ("apps", "replicasets"),
                           ("apps", "daemonsets"), ("apps", "statefulsets"), ("batch", "jobs"), ("batch", "cronjobs"),
                           ("", "services"), ("", "persistentvolumeclaims")}
