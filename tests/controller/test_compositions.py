@@ -153,3 +153,31 @@ def test_deployment_status_changes_flow_into_the_composition_status_and_events(k
 
     assert wait_until(completes, what="3 RolloutComplete events") == [
         f"Service {s} is ready" for s in ("api", "db", "web")]
+
+
+def test_deleting_a_composition_removes_its_objects_but_keeps_volume_claims(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    settle(kube, controller)
+    assert composition(kube)["metadata"]["finalizers"] == ["dockyard.dev/finalizer"]
+
+    kube.store_delete("Composition", "shop", "env-dev")
+
+    wait_until(lambda: not composition(kube), what="the Composition to go")
+    assert deployments(kube) == {}
+    assert kube.store_list("Service", "env-dev") == []
+    assert claim_names(kube) == ["shop-data"]
+
+
+def test_deleting_a_composition_that_asks_for_it_removes_its_volume_claims_too(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP, prune_volumes=True)
+    settle(kube, controller)
+    assert claim_names(kube) == ["shop-data"]
+
+    kube.store_delete("Composition", "shop", "env-dev")
+
+    wait_until(lambda: not composition(kube), what="the Composition to go")
+    assert claim_names(kube) == []

@@ -54,8 +54,9 @@ class RolloutTracker:
     reported: dict[Key, dict[str, str]] = field(default_factory=dict)  # failures already posted
 
     def started(self, key: Key, services: Iterable[str]) -> list[str]:
-        new = [s for s in services if s not in self.rolling.setdefault(key, set())]
-        self.rolling[key].update(services)
+        rolling = self.rolling.setdefault(key, set())
+        new = [s for s in services if s not in rolling]
+        rolling.update(services)
         return new
 
     def completed(self, key: Key, ready: Iterable[str]) -> list[str]:

@@ -1,0 +1,83 @@
+"""``dockyard install`` / ``uninstall`` / ``controller`` against the emulated API, through the real CLI."""
+
+from __future__ import annotations
+
+import yaml
+from typer.testing import CliRunner
+
+from dockyard.cli.main import app
+from dockyard.controller.install import manifests
+
+runner = CliRunner()
+INSTALLED = {
+    ("CustomResourceDefinition", "compositions.dockyard.dev"),
+    ("CustomResourceDefinition", "environments.dockyard.dev"),
+    ("CustomResourceDefinition", "clusterkopfpeerings.kopf.dev"),
+    ("CustomResourceDefinition", "kopfpeerings.kopf.dev"),
+    ("Namespace", "dockyard-system"),
+    ("ServiceAccount", "dockyard-controller"),
+    ("ClusterRole", "dockyard-controller"),
+    ("ClusterRoleBinding", "dockyard-controller"),
+    ("ClusterKopfPeering", "dockyard"),
+    ("Deployment", "dockyard-controller"),
+}
+
+
+def present(kube) -> set[tuple[str, str]]:
+    found = set()
+    for kind, name in INSTALLED:
+        namespace = "dockyard-system" if kind in ("ServiceAccount", "Deployment") else None
+        try:
+            if kube.store_get(kind, name, namespace) is not None:
+                found.add((kind, name))
+        except KeyError:  # its CRD is gone, so the type is not served any more
+            continue
+    return found
+
+
+def test_install_dry_run_prints_every_manifest_and_calls_no_api(kube):
+    result = runner.invoke(app, ["install", "--dry-run", "--image", "registry.example/dockyard:dev"])
+
+    assert result.exit_code == 0, result.output
+    documents = list(yaml.safe_load_all(result.output))
+    assert {(d["kind"], d["metadata"]["name"]) for d in documents} == INSTALLED
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/dockyard:dev"
+    assert len(kube.requests) == 0
+
+
+def test_install_applies_the_manifests_and_uninstall_keeps_the_crds_unless_asked(kube):
+    installed = runner.invoke(app, ["install"])
+    assert installed.exit_code == 0, installed.output
+    assert present(kube) == INSTALLED
+
+    again = runner.invoke(app, ["install"])
+    assert again.exit_code == 0, again.output
+
+    removed = runner.invoke(app, ["uninstall"])
+    assert removed.exit_code == 0, removed.output
+    assert {kind for kind, _ in present(kube)} == {"CustomResourceDefinition"}
+
+    purged = runner.invoke(app, ["uninstall", "--crds"])
+    assert purged.exit_code == 0, purged.output
+    assert present(kube) == set()
+
+
+def test_the_controller_deployment_has_probes_on_the_kopf_liveness_endpoint_and_resource_requests():
+    deployment = next(o for o in manifests() if o["kind"] == "Deployment")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+
+    assert container["args"] == ["controller", "--liveness", "http://0.0.0.0:8080/healthz"]
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "dockyard-controller"
+
+
+def test_the_controller_command_reports_an_unusable_kubeconfig_without_a_traceback(tmp_path):
+    missing = tmp_path / "nope.yaml"
+
+    result = runner.invoke(app, ["controller", "--kubeconfig", str(missing)])
+
+    assert result.exit_code == 3
+    assert "no usable Kubernetes configuration" in result.output

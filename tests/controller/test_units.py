@@ -1,0 +1,160 @@
+"""Pure pieces of the controller: error mapping, Event wording, the per-composition queue."""
+
+from __future__ import annotations
+
+import asyncio
+
+import kopf
+import pytest
+
+from dockyard.controller.errors import REFUSED_DELAY, RETRYABLE_DELAY, as_kopf_error, reason_of
+from dockyard.controller.events import Outcome, RolloutTracker, events_for
+from dockyard.controller.scheduling import Backoff, ReconcileQueue
+from dockyard.errors import ClusterError, SchemaError, TerminalError
+from dockyard.reconcile.errors import RetryableError
+
+KEY = ("env-dev", "shop")
+
+
+def test_bad_input_is_permanent_and_keeps_its_location():
+    error = as_kopf_error(SchemaError("services.web.environment must be a mapping", file="compose.yaml", line=12,
+                                      column=7))
+    assert isinstance(error, kopf.PermanentError)
+    assert str(error) == "compose.yaml:12:7: services.web.environment must be a mapping"
+    assert isinstance(as_kopf_error(TerminalError("the composition cannot be applied")), kopf.PermanentError)
+
+
+def test_api_trouble_is_temporary_and_refusals_wait_longer_than_retryable_faults():
+    retryable = as_kopf_error(RetryableError("apply Deployment env-dev/web: Service Unavailable", code=503))
+    refused = as_kopf_error(ClusterError("apply Deployment env-dev/web: forbidden", code=403))
+    assert isinstance(retryable, kopf.TemporaryError) and retryable.delay == RETRYABLE_DELAY
+    assert isinstance(refused, kopf.TemporaryError) and refused.delay == REFUSED_DELAY
+
+
+def test_failure_reasons_are_single_camel_case_words():
+    assert reason_of(SchemaError("x")) == "InvalidCompose"
+    assert reason_of(TerminalError("x")) == "InvalidComposition"
+    assert reason_of(ClusterError("x")) == "APIError"
+
+
+def test_a_rollout_is_started_once_and_completed_once_its_service_is_ready():
+    tracker = RolloutTracker()
+    first = events_for(KEY, Outcome(applied=("Deployment/web",), rolled=("web",)), tracker)
+    again = events_for(KEY, Outcome(), tracker)
+    done = events_for(KEY, Outcome(ready=frozenset({"web"})), tracker)
+    after = events_for(KEY, Outcome(ready=frozenset({"web"})), tracker)
+
+    assert first == [("Normal", "Applied", "Applied 1 objects: Deployment/web"),
+                     ("Normal", "RolloutStarted", "Rolling out service web")]
+    assert again == []
+    assert done == [("Normal", "RolloutComplete", "Service web is ready")]
+    assert after == []
+
+
+def test_a_failing_rollout_is_reported_once_per_distinct_message():
+    tracker = RolloutTracker()
+    events_for(KEY, Outcome(rolled=("web",)), tracker)
+    pull = {"web": "image nginx:nope cannot be pulled"}
+
+    first = events_for(KEY, Outcome(failed=pull), tracker)
+    repeat = events_for(KEY, Outcome(failed=pull), tracker)
+    crash = events_for(KEY, Outcome(failed={"web": "CrashLoopBackOff, exit code 1"}), tracker)
+
+    assert first == [("Warning", "Failed", "Service web: image nginx:nope cannot be pulled")]
+    assert repeat == []
+    assert crash == [("Warning", "Failed", "Service web: CrashLoopBackOff, exit code 1")]
+
+
+def test_a_long_list_of_applied_objects_is_shortened_in_the_event():
+    many = tuple(f"Deployment/s{i}" for i in range(15))
+    (event,) = events_for(KEY, Outcome(applied=many), RolloutTracker())
+    assert event[2].endswith("Deployment/s9 and 5 more")
+
+
+async def test_requests_during_the_quiet_period_join_into_one_run():
+    runs = []
+
+    async def run(key):
+        runs.append(key)
+
+    queue = ReconcileQueue(run, debounce=0.05)
+    for _ in range(10):
+        queue.request(KEY)
+    await asyncio.sleep(0.2)
+    await queue.close()
+    assert runs == [KEY]
+
+
+async def test_an_earlier_trigger_replaces_a_later_requeue():
+    runs = []
+
+    async def run(key):
+        runs.append(key)
+
+    queue = ReconcileQueue(run, debounce=0.01)
+    queue.request(KEY, 60)
+    queue.request(KEY)
+    await asyncio.sleep(0.1)
+    await queue.close()
+    assert runs == [KEY]
+
+
+async def test_runs_of_one_composition_never_overlap_while_others_run_in_parallel():
+    active: dict[tuple, int] = {}
+    overlap = []
+    parallel = []
+
+    async def run(key):
+        active[key] = active.get(key, 0) + 1
+        overlap.append(active[key] > 1)
+        parallel.append(sum(active.values()))
+        await asyncio.sleep(0.02)
+        active[key] -= 1
+
+    queue = ReconcileQueue(run, debounce=0)
+    for _ in range(3):
+        for key in (KEY, ("env-dev", "other")):
+            queue.request(key)
+        await asyncio.sleep(0.005)
+    async with queue.lock(KEY):  # a kopf handler holding the lock keeps queued runs out
+        assert active.get(KEY, 0) == 0
+    await asyncio.sleep(0.2)
+    await queue.close()
+    assert not any(overlap)
+    assert max(parallel) == 2
+
+
+async def test_a_failed_run_is_retried_with_growing_delays():
+    calls = []
+
+    async def run(key):
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) < 3:
+            raise RuntimeError("API down")
+
+    queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.02, factor=3, cap=1))
+    queue.request(KEY)
+    await asyncio.sleep(0.4)
+    await queue.close()
+    assert len(calls) == 3
+    assert calls[2] - calls[1] > calls[1] - calls[0]
+
+
+def test_backoff_grows_and_is_capped():
+    backoff = Backoff(first=1, factor=2, cap=5)
+    assert [backoff.delay(n) for n in range(1, 6)] == [1, 2, 4, 5, 5]
+
+
+@pytest.mark.parametrize("requeue", [0.02])
+async def test_a_run_that_asks_for_a_requeue_runs_again(requeue):
+    calls = []
+
+    async def run(key):
+        calls.append(key)
+        return requeue if len(calls) == 1 else None
+
+    queue = ReconcileQueue(run, debounce=0)
+    queue.request(KEY)
+    await asyncio.sleep(0.2)
+    await queue.close()
+    assert calls == [KEY, KEY]
