@@ -372,30 +372,36 @@ def _secrets_without_source(data: Mapping[str, Any]) -> list[tuple[TreePath, str
 
 
 def _cycles(services: Mapping[str, Any]) -> list[tuple[TreePath, str]]:
-    """Each dependency cycle once, named from its first service in document order."""
+    """Each dependency cycle once, named from where the walk (services in document order) meets it.
+
+    Iterative depth-first search: a chain of thousands of services must not hit Python's
+    recursion limit.
+    """
     graph = {
         str(name): [d for d in dependencies(str(name), _mapping(svc)) if d in services]
         for name, svc in services.items()
     }
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-    stack: list[str] = []
+    done: set[str] = set()
     problems: list[tuple[TreePath, str]] = []
-
-    def visit(node: str) -> None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
-            if state.get(dep) == 1:
-                cycle = stack[stack.index(dep) :] + [dep]
+    for root in graph:
+        if root in done:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
+        on_path, on_path_set = [root], {root}
+        while stack:
+            node, pending = stack[-1]
+            dep = next(pending, None)
+            if dep is None:
+                stack.pop()
+                on_path_set.discard(on_path.pop())
+                done.add(node)
+            elif dep in on_path_set:
+                cycle = on_path[on_path.index(dep) :] + [dep]
                 problems.append((("services", dep), f"dependency cycle detected: {' -> '.join(cycle)}"))
-            elif dep not in state:
-                visit(dep)
-        stack.pop()
-        state[node] = 2
-
-    for name in graph:
-        if name not in state:
-            visit(name)
+            elif dep not in done:
+                stack.append((dep, iter(graph[dep])))
+                on_path.append(dep)
+                on_path_set.add(dep)
     return problems
 
 

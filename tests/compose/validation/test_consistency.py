@@ -97,6 +97,16 @@ services:
     assert messages(document) == ["dependency cycle detected: a -> b -> c -> a"]
 
 
+def test_a_very_long_dependency_chain_is_checked_without_recursion_limits():
+    services = {f"s{i}": {"image": "x", "depends_on": {f"s{i + 1}": {"condition": "service_started"}}} for i in range(3000)}
+    services["s3000"] = {"image": "x", "depends_on": {"s0": {"condition": "service_started"}}}
+
+    [error] = validation.check({"services": services}, file="compose.yaml", positions={})
+
+    assert error.message.startswith("dependency cycle detected: s0 -> s1 -> s2 -> ")
+    assert error.message.endswith(" -> s3000 -> s0")
+
+
 def test_every_problem_is_reported_not_only_the_first():
     document = """
 services:
