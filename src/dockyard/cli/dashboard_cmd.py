@@ -44,4 +44,4 @@ def dashboard(
     else:
         print(f"dockyard dashboard on {address}" + ("" if is_loopback(host) or not required else " (token required)"))
     uvicorn.run(create_app(cluster, host=host, token=required), host=host, port=port, log_level="warning",
-                access_log=False)
+                access_log=False, timeout_graceful_shutdown=2)

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dockyard.errors import ComposeError, ComposeErrors, DockyardError, TerminalError
+from dockyard.errors import ComposeError, ComposeErrors, DockyardError, NotFoundError, TerminalError
 from dockyard.manifests.result import LABEL_COMPOSITION, LABEL_SERVICE
 from dockyard.reconcile import composition as compositions
 from dockyard.reconcile import environments
@@ -179,9 +179,15 @@ class Cluster:
                                        self._last_change(summary.namespace)))
         return rows
 
+    def _compositions(self, namespace: str) -> list[dict]:
+        try:
+            return self.client.list(COMPOSITION_API, COMPOSITION_KIND, namespace)
+        except NotFoundError:  # the Composition CRD is not installed yet: no composition can exist
+            return []
+
     def _last_change(self, namespace: str) -> str:
         times = []
-        for cr in self.client.list(COMPOSITION_API, COMPOSITION_KIND, namespace):
+        for cr in self._compositions(namespace):
             meta = cr.get("metadata") or {}
             times.append(meta.get("creationTimestamp") or "")
             times += [c.get("lastTransitionTime") or "" for c in (cr.get("status") or {}).get("conditions") or []]
@@ -202,8 +208,7 @@ class Cluster:
         settings = self.settings(env)  # first: it fails clearly when the environment does not exist
         namespace = environments.namespace_of(env)
         views = []
-        for cr in sorted(self.client.list(COMPOSITION_API, COMPOSITION_KIND, namespace),
-                         key=lambda c: c["metadata"]["name"]):
+        for cr in sorted(self._compositions(namespace), key=lambda c: c["metadata"]["name"]):
             status = cr.get("status") or {}
             views.append(CompositionView(
                 name=cr["metadata"]["name"],
@@ -231,12 +236,13 @@ class Cluster:
     def events(self, env: str, limit: int = 20) -> list[EventRow]:
         namespace = environments.namespace_of(env)
         items = sorted(self.client.events(namespace), key=_event_time, reverse=True)[:limit]
-        return [
-            EventRow(_event_time(e), e.get("type", ""),
-                     f"{(e.get('involvedObject') or {}).get('kind', '')}/{(e.get('involvedObject') or {}).get('name', '')}",
-                     e.get("reason", ""), e.get("message", ""))
-            for e in items
-        ]
+        rows = []
+        for event in items:
+            involved = event.get("involvedObject") or {}
+            rows.append(EventRow(_event_time(event), event.get("type", ""),
+                                 f"{involved.get('kind', '')}/{involved.get('name', '')}",
+                                 event.get("reason", ""), event.get("message", "")))
+        return rows
 
     def settings(self, env: str) -> Settings:
         return Settings(environments.read_config(self.client, env), environments.secret_keys(self.client, env))

@@ -138,7 +138,8 @@ class TokenGate:
             return
         location = scope["path"] + (f"?{urlencode(query)}" if query else "")
         response = RedirectResponse(location, status_code=303)
-        response.raw_headers.append((b"set-cookie", _set_cookie(TOKEN_COOKIE, self.token, secure=scope["scheme"] == "https")))
+        cookie = _set_cookie(TOKEN_COOKIE, self.token, secure=scope["scheme"] == "https")
+        response.raw_headers.append((b"set-cookie", cookie))
         await response(scope, receive, send)
 
 
