@@ -119,3 +119,11 @@ def test_an_alias_bomb_is_a_compose_error_not_a_hang():
         for i in range(9)
     )
     assert isinstance(load_text(bomb), ComposeError)
+
+
+def test_deeply_nested_input_is_a_compose_error_not_a_recursion_error():
+    nested_flow = "x-a: " + "[" * 5000 + "]" * 5000 + "\nservices: {a: {image: x}}\n"
+    nested_block = "x-a:\n" + "".join("  " * i + "- \n" for i in range(1, 2000)) + "services: {a: {image: x}}\n"
+
+    assert isinstance(load_text(nested_flow), ComposeError)
+    assert isinstance(load_text(nested_block), ComposeError)
