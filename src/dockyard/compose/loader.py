@@ -319,12 +319,16 @@ class _Loader:
         except UnicodeDecodeError as exc:
             raise EnvFileError(f"{what} {path} is not UTF-8 text: {exc.reason}", file=path) from None
 
-    def _remember(self, path: str) -> bytes:
+    def _remember(self, path: str, *, optional: bool = False) -> bytes | None:
+        """Read a referenced file into ``Project.files``; ``optional``: skip what cannot be read
+        (sockets, devices, permission denied under a bind-mount source)."""
         if path in self.referenced:
             return self.referenced[path]
         try:
             data = self.source.read(path)
         except OSError as exc:
+            if optional:
+                return None
             raise ComposeError(f"cannot read {path}: {exc.strerror or exc}", file=path) from None
         self.referenced_size += len(data)
         if self.referenced_size > MAX_REFERENCED_BYTES:
@@ -340,22 +344,21 @@ class _Loader:
         for section in ("configs", "secrets"):
             for resource in (tree.get(section) or {}).values():
                 path = (resource or {}).get("file")
-                if isinstance(path, str) and os.path.isabs(path) and self.source.exists(path):
-                    if self.source.is_dir(path):
-                        for inner in self.source.walk(path):
-                            self._remember(inner)
-                    else:
-                        self._remember(path)
+                if isinstance(path, str) and os.path.isabs(path):
+                    self._remember_tree(path)
         for service in (tree.get("services") or {}).values():
             for volume in service.get("volumes") or []:
                 source = volume.get("source") if isinstance(volume, dict) else None
                 if volume.get("type") != "bind" or not isinstance(source, str) or not os.path.isabs(source):
                     continue
-                if self.source.is_dir(source):
-                    for inner in self.source.walk(source):
-                        self._remember(inner)
-                elif self.source.exists(source):
-                    self._remember(source)
+                self._remember_tree(source)
+
+    def _remember_tree(self, path: str) -> None:
+        if self.source.is_dir(path):
+            for inner in self.source.walk(path):
+                self._remember(inner, optional=True)
+        elif self.source.exists(path):
+            self._remember(path, optional=True)
 
 
 def _defaults(tree: dict) -> dict:

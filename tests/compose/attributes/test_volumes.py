@@ -60,3 +60,34 @@ def test_bind_mount_file_contents_are_collected_into_project_files():
         files={"conf/app.ini": "[app]\n", "conf/sub/x.txt": "x"},
     )
     assert project.files == {"/project/conf/app.ini": b"[app]\n", "/project/conf/sub/x.txt": b"x"}
+
+
+def test_referenced_files_above_the_cap_are_a_clear_error():
+    import pytest
+
+    from dockyard.errors import ComposeError
+
+    with pytest.raises(ComposeError, match="exceed 8 MiB"):
+        load(
+            "services:\n  web:\n    image: x\n    volumes: ['./big:/big']\n",
+            files={"big/a.bin": "a" * (5 << 20), "big/b.bin": "b" * (5 << 20)},
+        )
+
+
+def test_a_socket_bind_source_is_not_collected_and_not_an_error(tmp_path):
+    import socket
+
+    from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions
+    from dockyard.compose import load as load_from_disk
+
+    path = str(tmp_path / "s.sock")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    try:
+        (tmp_path / "compose.yaml").write_text(f"services:\n  web:\n    image: x\n    volumes: ['{path}:/s.sock']\n")
+        project = load_from_disk(
+            ConfigDetails(str(tmp_path), [ConfigFile(str(tmp_path / "compose.yaml"))], {}), LoadOptions()
+        )
+    finally:
+        server.close()
+    assert project.files == {}
