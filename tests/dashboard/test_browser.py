@@ -143,6 +143,10 @@ def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, 
     expect(web).to_contain_text("nginx:1.27")
     expect(web.locator(".dns code")).to_have_text(["web", f"web.{NAMESPACE}.svc.cluster.local"])
     expect(service_row(page, "worker").locator(".dns code").first).to_have_text("worker")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=dashboard.url)
+    web.locator("button.copy").nth(1).click()
+    expect(web.locator("button.copy").nth(1)).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == f"web.{NAMESPACE}.svc.cluster.local"
     expect(page.locator('#settings tr[data-key="DB_PASSWORD"]')).to_contain_text("set")
     expect(page.locator('#settings tr[data-key="LOG_LEVEL"]')).to_contain_text("debug")
     screenshot(page, "environment")
