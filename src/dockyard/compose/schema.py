@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from dockyard.compose.model import Location
@@ -31,6 +31,7 @@ from dockyard.compose.tree import dotted
 from dockyard.errors import SchemaError
 
 Check = Callable[[Any], bool]
+SCHEMA_FILE = Path(__file__).with_name("compose-spec.json")
 
 _KEYWORDS = frozenset(
     {
@@ -64,8 +65,7 @@ def validate(data: Any, *, file: str, positions: Mapping[tuple, Location]) -> li
 @cache
 def schema_document() -> dict[str, Any]:
     """The vendored Compose schema (parsed once)."""
-    text = resources.files("dockyard.compose").joinpath("compose-spec.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
 @cache

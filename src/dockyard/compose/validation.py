@@ -18,7 +18,6 @@ line/column from ``positions``, dotted path). compose-go prints list items as ``
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
@@ -104,6 +103,8 @@ CHECKS: dict[str, ObjectCheck] = {
 
 def is_ip(text: Any) -> bool:
     """Go's ``net.ParseIP``: IPv4 or IPv6 (incl. IPv4-mapped), no zone, no brackets."""
+    import ipaddress
+
     if not isinstance(text, str) or "%" in text:
         return False
     try:
