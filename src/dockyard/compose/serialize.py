@@ -80,6 +80,70 @@ def _json_shape(tree: dict) -> dict:
     return tree
 
 
+# Key orders of docker compose's YAML (compose-go's Go struct field order); keys not listed
+# follow, sorted. Cosmetic only: the printed documents load to the same model either way.
+_SERVICE_ORDER = (
+    "profiles annotations attach build develop blkio_config cap_add cap_drop cgroup_parent cgroup cpu_count "
+    "cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpus cpu_shares cpuset command configs "
+    "container_name credential_spec depends_on deploy devices dns dns_opt dns_search dockerfile domainname "
+    "entrypoint provider environment env_file expose extends external_links extra_hosts group_add gpus hostname "
+    "healthcheck image init ipc isolation labels label_file links logging mac_address mem_limit mem_reservation "
+    "mem_swappiness memswap_limit network_mode networks oom_kill_disable oom_score_adj pid pids_limit platform "
+    "ports privileged pull_policy read_only restart runtime scale secrets security_opt shm_size stdin_open "
+    "stop_grace_period stop_signal storage_opt sysctls tmpfs tty ulimits user userns_mode uts volume_driver "
+    "volumes volumes_from working_dir models"
+).split()
+_ORDERS = {
+    "services.*": _SERVICE_ORDER,
+    "services.*.build": ("context", "dockerfile", "dockerfile_inline", "args", "ssh", "labels", "cache_from",
+                         "cache_to", "no_cache", "additional_contexts", "network", "pull", "target", "shm_size",
+                         "extra_hosts", "isolation", "privileged", "secrets", "tags", "ulimits", "platforms"),
+    "services.*.ports.[]": ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol"),
+    "services.*.volumes.[]": ("type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs",
+                              "image"),
+    "services.*.configs.[]": ("source", "target", "uid", "gid", "mode"),
+    "services.*.secrets.[]": ("source", "target", "uid", "gid", "mode"),
+    "services.*.devices.[]": ("source", "target", "permissions"),
+    "services.*.healthcheck": ("test", "timeout", "interval", "retries", "start_period", "start_interval",
+                               "disable"),
+    "services.*.deploy": ("mode", "replicas", "labels", "update_config", "rollback_config", "resources",
+                          "restart_policy", "placement", "endpoint_mode"),
+    "services.*.deploy.resources": ("limits", "reservations"),
+    "services.*.ulimits.*": ("soft", "hard"),
+    "services.*.depends_on.*": ("condition", "restart", "required"),
+    "*.*": ("name",),
+}
+
+
+def _shaped(value: Any, path: tuple[str, ...]) -> Any:
+    if isinstance(value, list):
+        return [_shaped(v, (*path, "[]")) for v in value]
+    if not isinstance(value, dict):
+        return value
+    first = _order_for(path)
+    keys = [k for k in first if k in value] + sorted(k for k in value if k not in first)
+    return {k: _shaped(value[k], (*path, k)) for k in keys}
+
+
+def _order_for(path: tuple[str, ...]) -> tuple[str, ...] | list[str]:
+    for pattern, order in _ORDERS.items():
+        parts = pattern.split(".")
+        if len(parts) == len(path) and all(p in ("*", q) for p, q in zip(parts, path)):
+            return order
+    return ()
+
+
+def _yaml_shape(tree: dict) -> dict:
+    """Key order of docker compose's YAML; the top level keeps compose's section order."""
+    return {k: _shaped(v, (k,)) if k in TOP_LEVEL_ORDER else v for k, v in tree.items()}
+
+
+# Plain scalars YAML 1.1 reads as booleans: go-yaml quotes them, PyYAML does not know y/n.
+_YAML11_BOOLS = frozenset(
+    "y Y yes Yes YES n N no No NO on On ON off Off OFF true True TRUE false False FALSE".split()
+)
+
+
 def to_yaml(tree: dict) -> str:
     import yaml
 
@@ -87,14 +151,18 @@ def to_yaml(tree: dict) -> str:
         def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
             super().increase_indent(flow, False)  # indent sequences under their key, like compose
 
+        def choose_scalar_style(self) -> str:
+            style = super().choose_scalar_style()
+            return '"' if style == "'" else style  # go-yaml quotes with double quotes
+
     def represent_str(dumper: yaml.SafeDumper, data: str) -> Any:
-        style = "|" if "\n" in data else None
+        style = "|" if "\n" in data else '"' if data in _YAML11_BOOLS else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
     Dumper.add_representer(str, represent_str)
     Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml.dump(
-        _printable(config_tree(tree)),
+        _yaml_shape(_printable(config_tree(tree))),
         Dumper=Dumper,
         sort_keys=False,
         default_flow_style=False,
