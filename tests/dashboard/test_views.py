@@ -301,3 +301,19 @@ def test_with_local_set_a_save_runs_the_engine_which_updates_the_workload(kube, 
     cluster.join_background(timeout=30)
     deployment = kube.store_get("Deployment", "web", NAMESPACE)
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27.3"
+
+
+def test_a_missing_composition_is_explained_in_place_of_its_services(browser, shop):
+    response = browser.get(f"{PAGE}/compositions/nothing/services")
+    assert response.status_code == 404
+    assert response.template.name == "_services.html"
+    assert response.context["services"] == []
+    assert "has no composition 'nothing'" in response.context["error"]
+
+
+def test_when_the_api_server_refuses_the_page_says_so(browser, kube, shop):
+    kube.inject(verb="get", kind="Namespace", status=403, message="namespaces is forbidden", times=None)
+    response = browser.get(PAGE)
+    assert response.status_code == 502
+    assert response.template.name == "error.html"
+    assert "get Namespace env-shop" in response.context["error"] and "HTTP 403" in response.context["error"]

@@ -90,8 +90,13 @@ def environment(request: Request) -> Response:
 
 def services_fragment(request: Request) -> Response:
     env, composition = _where(request)
-    services = _cluster(request).services(env, composition)
-    return _render(request, "_services.html", {"env": env, "composition": composition, "services": services})
+    services, error, status_code = [], "", 200
+    try:
+        services = _cluster(request).services(env, composition)
+    except DockyardError as exc:
+        error, status_code = str(exc), _status_of(exc)
+    context = {"env": env, "composition": composition, "services": services, "error": error}
+    return _render(request, "_services.html", context, status_code=status_code)
 
 
 async def live_services(request: Request) -> Response:
@@ -146,7 +151,11 @@ def _settings_action(request: Request, action: str, key: str, value: str | None,
         call(env, key) if value is None else call(env, key, value)
     except DockyardError as exc:
         message, error = "", str(exc)
-    context = {"env": env, "settings": cluster.settings(env), "message": message, "error": error}
+    try:
+        settings = cluster.settings(env)
+    except DockyardError as exc:
+        return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
+    context = {"env": env, "settings": settings, "message": message, "error": error}
     return _render(request, "_settings.html", context, status_code=422 if error else 200)
 
 
