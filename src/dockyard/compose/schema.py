@@ -139,7 +139,7 @@ class _Compiler:
             checks.insert(0, self._type(schema["type"]))
         if len(checks) == 1:
             return checks[0]
-        return lambda v: all(c(v) for c in checks)
+        return _all_checks(tuple(checks))
 
     def _ref(self, ref: str) -> Check:
         if ref not in self.refs:
@@ -166,27 +166,31 @@ class _Compiler:
         if not (props or patterns or extra_check or required):
             return []
 
+        plans: dict[Any, tuple[Check, ...]] = {}  # key -> the checks its value must pass
+
+        def plan_for(key: Any) -> tuple[Check, ...]:
+            name = key if isinstance(key, str) else str(key)
+            checks = [props[key]] if key in props else []
+            matched = [c for regex, c in patterns if regex.search(name)]
+            if not checks and not matched:
+                return () if extra_check is None else (extra_check,)
+            return tuple(checks + matched)
+
         def check_object(value: Any) -> bool:
             if not isinstance(value, dict):
                 return True
-            if required and any(r not in value for r in required):
-                return False
+            for name in required:
+                if name not in value:
+                    return False
             for key, item in value.items():
-                known = False
-                check = props.get(key)
-                if check is not None:
-                    known = True
+                plan = plans.get(key) if type(key) is str else None  # 1 and True hash alike: cache str only
+                if plan is None:
+                    plan = plan_for(key)
+                    if type(key) is str and len(plans) < 4096:
+                        plans[key] = plan
+                for check in plan:
                     if not check(item):
                         return False
-                if patterns:
-                    name = key if isinstance(key, str) else str(key)
-                    for regex, pattern_check in patterns:
-                        if regex.search(name):
-                            known = True
-                            if not pattern_check(item):
-                                return False
-                if not known and extra_check is not None and not extra_check(item):
-                    return False
             return True
 
         return [check_object]
@@ -195,14 +199,42 @@ class _Compiler:
         return _SIMPLE[keyword](self, schema[keyword])
 
 
+def _all_checks(checks: tuple[Check, ...]) -> Check:
+    def check_all(value: Any) -> bool:
+        for check in checks:
+            if not check(value):
+                return False
+        return True
+
+    return check_all
+
+
 def _items(compiler: _Compiler, sub: Any) -> Check:
     check = compiler.compile(sub)
-    return lambda v: not isinstance(v, list) or all(check(i) for i in v)
+
+    def check_items(value: Any) -> bool:
+        if isinstance(value, list):
+            for item in value:
+                if not check(item):
+                    return False
+        return True
+
+    return check_items
 
 
 def _one_of(compiler: _Compiler, subs: list[Any]) -> Check:
-    checks = [compiler.compile(s) for s in subs]
-    return lambda v: sum(1 for c in checks if c(v)) == 1
+    checks = tuple(compiler.compile(s) for s in subs)
+
+    def check_one_of(value: Any) -> bool:
+        matched = 0
+        for check in checks:
+            if check(value):
+                matched += 1
+                if matched > 1:
+                    return False
+        return matched == 1
+
+    return check_one_of
 
 
 def _any_of(compiler: _Compiler, subs: list[Any]) -> Check:
