@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -39,5 +39,3 @@ def validate(
     if not quiet:
         print("valid")
 
-
-_ = Optional  # typer resolves the annotations at runtime

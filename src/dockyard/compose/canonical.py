@@ -16,7 +16,6 @@ Two tables, applied at different phases of the loader (see ``loader.py``):
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -529,6 +528,8 @@ def _extra_hosts(value: Any, path: tuple) -> Any:
 
 def _shell_command(value: Any, path: tuple) -> Any:
     if isinstance(value, str):
+        import shlex
+
         try:
             return shlex.split(value)
         except ValueError as exc:
