@@ -2,8 +2,9 @@
 
 ``shop`` is created the way the CLI creates it: ``environments.create``, env config and a secret, a
 Composition built by ``composition.build`` and stored by ``composition.store``, then one run of
-``engine.reconcile``. Pods are then made to run (or fail) by ``Kubelet``, which writes pods and
-workload status through the emulator's store like the kubelet and the Deployment controller would.
+``engine.reconcile``. In the view tests pods are made to run (or fail) by ``Kubelet``, which writes one
+pod with a fixed name and the workload status through the emulator's store, like the kubelet and the
+Deployment controller would; the browser tests switch on the emulator's cluster simulator instead.
 """
 
 from __future__ import annotations
@@ -124,15 +125,15 @@ class Kubelet:
         })
         self.kube.store_patch_status("Deployment", service, NAMESPACE, {"readyReplicas": 0, "availableReplicas": 0})
 
-    def log(self, service: str, lines: list[str]) -> None:
-        """Container output of ``service``'s pod, served by the pod's ``log`` subresource.
+    def log(self, service: str, lines: list[str], pod: str | None = None) -> None:
+        """Container output of ``service``'s pod (or of ``pod``), served by the pod's ``log`` subresource.
 
         Through the store directly: ``KubeEmulator.add_log_lines`` resolves the resource type with a
         nested ``call`` inside the emulator's loop and deadlocks (reported to the emulator's author).
         """
-        pod = self.kube.store_get("Pod", self.pod_name(service), NAMESPACE)
-        container = pod["spec"]["containers"][0]["name"]
-        self.kube.call(self.kube.store.add_log, NAMESPACE, self.pod_name(service), container, lines)
+        name = pod or self.pod_name(service)
+        container = self.kube.store_get("Pod", name, NAMESPACE)["spec"]["containers"][0]["name"]
+        self.kube.call(self.kube.store.add_log, NAMESPACE, name, container, lines)
 
     def pods_of(self, service: str) -> list[dict]:
         return self.kube.store_list("Pod", NAMESPACE, labels={LABEL_SERVICE: service})

@@ -20,6 +20,7 @@ import uvicorn
 
 from dockyard.dashboard.app import create_app
 from dockyard.dashboard.engine import Cluster
+from dockyard.manifests.result import LABEL_SERVICE
 from dockyard.reconcile import composition as compositions
 from dockyard.reconcile import engine
 from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE
@@ -122,15 +123,25 @@ def screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+@pytest.fixture
+def simulated(kube, shop):
+    """The emulator's simulator runs the shop's Deployments: ReplicaSets, pods, rollout status."""
+    kube.simulator.enabled = True
+    kube.settle()
+    return kube.simulator
+
+
+def pods_of(kube, service: str) -> list[str]:
+    return sorted(p["metadata"]["name"] for p in kube.store_list("Pod", NAMESPACE, labels={LABEL_SERVICE: service}))
+
+
 def service_row(page, service: str):
     return page.locator(f'tr[data-service="{service}"]')
 
 
-def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, kubelet, engine_client):
+def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, simulated, engine_client):
     from playwright.sync_api import expect
 
-    kubelet.run("web")
-    kubelet.run("worker")
     engine.reconcile(engine_client, NAMESPACE, COMPOSITION)  # as the controller would: records the status
     page.goto(dashboard.url + "/")
     expect(page.locator(f'tr[data-environment="{ENV}"]')).to_contain_text("2/2")
@@ -152,18 +163,19 @@ def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, 
     screenshot(page, "environment")
 
 
-def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, kubelet):
+def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, simulated):
     from playwright.sync_api import expect
 
-    kubelet.run("web")
-    kubelet.run("worker")
     page.goto(f"{dashboard.url}/environments/{ENV}")
     expect(service_row(page, "web")).to_contain_text("ready")
     page.evaluate("window.__sameDocument = 'yes'")
-    kubelet.fail_image_pull("web", "nginx:9.9-missing")
+    simulated.fail_pods({LABEL_SERVICE: "web"}, "crash-loop", namespace=NAMESPACE, exit_code=3,
+                        log_line="panic: DATABASE_URL is not set")
     message = service_row(page, "web").locator(".service-message")
-    expect(message).to_contain_text("cannot pull image nginx:9.9-missing")
+    expect(message).to_contain_text("keeps crashing (CrashLoopBackOff, exit code 3)")
+    expect(message).to_contain_text("last log line: panic: DATABASE_URL is not set")
     expect(service_row(page, "web").locator(".badge")).to_have_text("failed")
+    expect(service_row(page, "worker").locator(".badge")).to_have_text("ready")
     assert page.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
     screenshot(page, "environment-failing")
 
@@ -225,19 +237,25 @@ def test_an_invalid_edit_is_marked_at_its_line_then_fixed_diffed_and_saved(page,
     assert _stored_text(kube) == SHOP_COMPOSE.replace("nginx:1.27", "nginx:1.27.3")
 
 
-def test_the_logs_page_streams_every_pod_line_prefixed_by_its_pod(page, dashboard, kubelet):
+def test_the_logs_page_streams_every_pod_line_prefixed_by_its_pod(page, dashboard, simulated, kube, kubelet):
     from playwright.sync_api import expect
 
-    kubelet.run("web")
-    pod = kubelet.pod_name("web")
-    kubelet.log("web", ["listening on :80"])
+    deployment = kube.store_get("Deployment", "web", NAMESPACE)
+    deployment["spec"]["replicas"] = 2  # as `kubectl scale` would: the simulator starts a second pod
+    kube.store_put(deployment)
+    kube.settle()
+    first, second = pods_of(kube, "web")
+    kubelet.log("web", ["listening on :80"], pod=first)
+    kubelet.log("web", ["listening on :80"], pod=second)
     page.goto(f"{dashboard.url}/environments/{ENV}")
     service_row(page, "web").locator("a", has_text="Logs").click()
     log = page.locator("#log")
-    expect(log).to_contain_text(f"{pod} | listening on :80")
-    kubelet.log("web", ["GET /healthz 200"])
-    expect(log).to_contain_text(f"{pod} | GET /healthz 200")
+    expect(log).to_contain_text(f"{first} | listening on :80")
+    expect(log).to_contain_text(f"{second} | listening on :80")
+    kubelet.log("web", ["GET /healthz 200"], pod=second)
+    expect(log).to_contain_text(f"{second} | GET /healthz 200")
     screenshot(page, "logs")
     page.uncheck("#follow")
     expect(page.locator("#log-state")).to_contain_text("follow is off")
-    expect(log.locator(".log-line")).to_have_count(2)
+    expect(log.locator(".log-line")).to_have_count(3)
+    expect(log.locator(f'.log-line[data-pod="{second}"]')).to_have_count(2)
