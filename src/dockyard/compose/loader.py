@@ -19,7 +19,7 @@ Then, once for the whole project (``load_tree``):
 12. normalize (default network, ``<project>_<key>`` names, implicit ``depends_on`` ...);
 13. profiles split services into enabled and disabled;
 14. semantic validation (undefined services, networks, volumes, cycles ...);
-15. ``env_file`` files read and merged under each service's ``environment``;
+15. ``env_file`` / ``label_file`` files read and merged under ``environment`` / ``labels``;
 16. typed form: the tree now has the shape ``docker compose config`` prints;
 17. bind the tree to the model (``bind.py``), once.
 """
@@ -248,6 +248,7 @@ class _Loader:
             self._check_consistency(tree)
         if not options.skip_resolve_environment:
             self._resolve_env_files(tree)
+            self._resolve_label_files(tree)
         if options.collect_files:
             self._collect_referenced_files(tree)
         try:
@@ -311,6 +312,24 @@ class _Loader:
             self.env_files[name] = (tuple(bound), explicit)
             values.update(explicit)
             service["environment"] = values
+
+    def _resolve_label_files(self, tree: dict) -> None:
+        """``label_file`` entries: labels read from files, under the explicit ``labels``."""
+        for name, service in (tree.get("services") or {}).items():
+            entries = service.pop("label_file", None)
+            if not entries:
+                continue
+            labels: dict[str, Any] = {}
+            for index, path in enumerate([entries] if isinstance(entries, str) else entries):
+                if not self.source.exists(path) or self.source.is_dir(path):
+                    raise EnvFileError(
+                        f"label file {path} not found", file=_first_file(self.details),
+                        path=("services", name, "label_file", index),
+                    )
+                text = self._read_referenced(path, what="label file")
+                labels.update(parse_dotenv(text, self.details.environment.get, file=path))
+            labels.update(canon._key_value_mapping("")(service.get("labels") or {}, ()))
+            service["labels"] = labels
 
     def _read_referenced(self, path: str, *, what: str) -> str:
         data = self._remember(path)

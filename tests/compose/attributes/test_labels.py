@@ -17,3 +17,14 @@ def test_override_labels_merge_by_key():
         "services:\n  web:\n    labels: [b=3]\n",
     )
     assert tree["services"]["web"]["labels"] == {"a": "1", "b": "3"}
+
+
+def test_label_files_are_read_under_the_explicit_labels():
+    from attribute_helpers import load
+
+    tree, project = load(
+        "services:\n  web:\n    image: x\n    label_file: [labels.txt]\n    labels: {b: explicit}\n",
+        files={"labels.txt": "a=1\nb=file\n"},
+    )
+    assert dict(project.services["web"].labels) == {"a": "1", "b": "explicit"}
+    assert "label_file" not in tree["services"]["web"]
