@@ -163,7 +163,7 @@ def test_an_environment_shows_its_services_and_their_dns_names(page, dashboard, 
     screenshot(page, "environment")
 
 
-def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, simulated):
+def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, simulated, kube, engine_client):
     from playwright.sync_api import expect
 
     page.goto(f"{dashboard.url}/environments/{ENV}")
@@ -176,6 +176,12 @@ def test_a_failing_service_shows_its_message_without_a_reload(page, dashboard, s
     expect(message).to_contain_text("last log line: panic: DATABASE_URL is not set")
     expect(service_row(page, "web").locator(".badge")).to_have_text("failed")
     expect(service_row(page, "worker").locator(".badge")).to_have_text("ready")
+    engine.reconcile(engine_client, NAMESPACE, COMPOSITION)  # records the failure, as the controller would
+    expect(page.locator('tr[data-condition="Degraded"]')).to_contain_text("True")
+    expect(page.locator('tr[data-condition="Degraded"]')).to_contain_text("keeps crashing")
+    kube.emit_event(kube.store_get("Deployment", "web", NAMESPACE), "Rollback", "operator rolled web back",
+                    type="Warning")
+    expect(page.locator("#events")).to_contain_text("operator rolled web back")
     assert page.evaluate("window.__sameDocument") == "yes", "the page was reloaded"
     screenshot(page, "environment-failing")
 

@@ -249,18 +249,31 @@ def test_the_log_stream_sends_each_line_prefixed_by_its_pod_then_ends(browser, k
 
 # -- live updates ------------------------------------------------------------------------------------
 
-async def test_the_live_feed_yields_the_table_now_and_again_when_a_pod_changes(cluster, shop, kubelet):
+async def test_the_live_feed_yields_the_services_now_and_again_when_a_pod_changes(cluster, shop, kubelet):
     kubelet.run("web")
-    feed = cluster.watch_services(ENV, COMPOSITION)
+    feed = cluster.watch_composition(ENV, COMPOSITION)
     try:
-        first = {s.name: s for s in await anext(feed)}
+        first = {s.name: s for s in (await anext(feed)).services}
         assert first["web"].state == "ready"
         kubelet.fail_image_pull("web", "nginx:0.0-gone")
-        while True:  # every change yields a table; the failure shows up in one of them
-            web = {s.name: s for s in await anext(feed)}["web"]
+        while True:  # every burst of changes yields a view; the failure shows up in one of them
+            web = {s.name: s for s in (await anext(feed)).services}["web"]
             if web.state == "failed":
                 break
         assert "nginx:0.0-gone" in web.message
+    finally:
+        await feed.aclose()
+        await cluster.aclose()
+
+
+async def test_the_events_feed_yields_again_when_an_event_is_recorded(cluster, kube, shop):
+    feed = cluster.watch_events(ENV)
+    try:
+        await anext(feed)
+        kube.emit_event(kube.store_get("Deployment", "web", NAMESPACE), "ScalingReplicaSet", "Scaled up to 3",
+                        type="Normal")
+        while not any(e.message == "Scaled up to 3" for e in await anext(feed)):
+            pass
     finally:
         await feed.aclose()
         await cluster.aclose()

@@ -52,6 +52,7 @@ WATCHED_KINDS: tuple[tuple[str, str], ...] = (
     ("v1", "Event"),
     (COMPOSITION_API, COMPOSITION_KIND),
 )
+EVENT_KINDS: tuple[tuple[str, str], ...] = (("v1", "Event"),)
 WATCH_DEBOUNCE_SECONDS = 0.2
 MAX_FIELDS_SHOWN = 12
 
@@ -207,19 +208,21 @@ class Cluster:
     def environment(self, env: str) -> EnvironmentView:
         settings = self.settings(env)  # first: it fails clearly when the environment does not exist
         namespace = environments.namespace_of(env)
-        views = []
-        for cr in sorted(self._compositions(namespace), key=lambda c: c["metadata"]["name"]):
-            status = cr.get("status") or {}
-            views.append(CompositionView(
-                name=cr["metadata"]["name"],
-                generation=cr["metadata"].get("generation"),
-                phase=status.get("phase", ""),
-                services=self._statuses(env, cr),
-                conditions=[Condition(c.get("type", ""), c.get("status", ""), c.get("reason", ""),
-                                      c.get("message", ""), c.get("lastTransitionTime", ""))
-                            for c in status.get("conditions") or []],
-            ))
+        views = [self._composition_view(env, cr)
+                 for cr in sorted(self._compositions(namespace), key=lambda c: c["metadata"]["name"])]
         return EnvironmentView(env, views, self.events(env), settings)
+
+    def _composition_view(self, env: str, cr: Mapping[str, Any]) -> CompositionView:
+        status = cr.get("status") or {}
+        return CompositionView(
+            name=cr["metadata"]["name"],
+            generation=cr["metadata"].get("generation"),
+            phase=status.get("phase", ""),
+            services=self._statuses(env, cr),
+            conditions=[Condition(c.get("type", ""), c.get("status", ""), c.get("reason", ""),
+                                  c.get("message", ""), c.get("lastTransitionTime", ""))
+                        for c in status.get("conditions") or []],
+        )
 
     def services(self, env: str, composition: str) -> list[ServiceStatus]:
         return self._statuses(env, self._require_composition(env, composition))
@@ -377,22 +380,33 @@ class Cluster:
 
     # -- live updates ------------------------------------------------------------------------------
 
-    async def watch_services(self, env: str, composition: str) -> AsyncIterator[list[ServiceStatus]]:
-        """The services' status now, then again after every change the watches report."""
+    async def changes(self, env: str, kinds: Sequence[tuple[str, str]] = WATCHED_KINDS) -> AsyncIterator[None]:
+        """Once now, then once after every burst of changes the namespace's watches on ``kinds`` report."""
         namespace = environments.namespace_of(env)
         changed = asyncio.Event()
         tasks = [asyncio.create_task(self._watch(api_version, kind, namespace, changed))
-                 for api_version, kind in WATCHED_KINDS]
+                 for api_version, kind in kinds]
         try:
-            yield await asyncio.to_thread(self.services, env, composition)
+            yield
             while True:
                 await changed.wait()
                 await asyncio.sleep(WATCH_DEBOUNCE_SECONDS)
                 changed.clear()
-                yield await asyncio.to_thread(self.services, env, composition)
+                yield
         finally:
             for task in tasks:
                 task.cancel()
+
+    async def watch_composition(self, env: str, composition: str) -> AsyncIterator[CompositionView]:
+        """The composition's live services and recorded conditions, now and after every change."""
+        async for _ in self.changes(env):
+            cr = await asyncio.to_thread(self._require_composition, env, composition)
+            yield await asyncio.to_thread(self._composition_view, env, cr)
+
+    async def watch_events(self, env: str) -> AsyncIterator[list[EventRow]]:
+        """The environment's recent events, now and after every new one."""
+        async for _ in self.changes(env, EVENT_KINDS):
+            yield await asyncio.to_thread(self.events, env)
 
     async def _watch(self, api_version: str, kind: str, namespace: str, changed: asyncio.Event) -> None:
         from dockyard.reconcile.client import _resource

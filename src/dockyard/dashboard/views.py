@@ -99,23 +99,42 @@ def services_fragment(request: Request) -> Response:
     return _render(request, "_services.html", context, status_code=status_code)
 
 
-async def live_services(request: Request) -> Response:
-    """Server-sent ``services`` events: the services table, re-rendered whenever the watch sees a change."""
+async def live_composition(request: Request) -> Response:
+    """Server-sent ``services`` and ``conditions`` events, re-rendered whenever the watches see a change."""
     env, composition = _where(request)
     cluster = _cluster(request)
-    template = request.app.state.templates.get_template("_services.html")
+    fragments = {name: request.app.state.templates.get_template(f"_{name}.html") for name in ("services", "conditions")}
 
     async def stream() -> AsyncIterator[str]:
-        last = None
+        last: dict[str, str] = {}
         try:
-            async for services in cluster.watch_services(env, composition):
-                html = template.render(env=env, composition=composition, services=services, request=request)
-                if html != last:
-                    last = html
-                    yield _sse("services", html)
+            async for view in cluster.watch_composition(env, composition):
+                context = {"env": env, "composition": composition, "request": request,
+                           "services": view.services, "conditions": view.conditions}
+                for name, template in fragments.items():
+                    html = template.render(context)
+                    if html != last.get(name):
+                        last[name] = html
+                        yield _sse(name, html)
         except DockyardError as exc:  # e.g. the composition was deleted: say so in place of the table
-            yield _sse("services", template.render(env=env, composition=composition, services=[], request=request,
-                                                   error=str(exc)))
+            yield _sse("services", fragments["services"].render(
+                env=env, composition=composition, services=[], request=request, error=str(exc)))
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def live_events(request: Request) -> Response:
+    """Server-sent ``events`` events: the recent events table, re-rendered whenever an Event changes."""
+    env = request.path_params["env"]
+    cluster = _cluster(request)
+    template = request.app.state.templates.get_template("_events.html")
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            async for events in cluster.watch_events(env):
+                yield _sse("events", template.render(events=events, request=request))
+        except DockyardError as exc:
+            yield _sse("events", template.render(events=[], request=request, error=str(exc)))
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
