@@ -161,6 +161,20 @@ def assert_same_config(case: Case, monkeypatch: Any) -> None:
     assert actual == expected, _first_differences(expected, actual)
 
 
+def reference_reason(error: str) -> re.Pattern[str]:
+    """docker compose's reason for rejecting, as a pattern dockyard's message must contain.
+
+    Dropped: the ``validating <file>:`` / ``failed to parse <file>:`` / ``yaml: line N:``
+    prefixes (dockyard puts ``file:line:column:`` first) and the ``: invalid compose project``
+    category suffix; compose-go's ``[]`` list index matches dockyard's real index.
+    """
+    reason = [line for line in error.splitlines() if "level=warning" not in line][-1]
+    reason = re.sub(r"^(validating|failed to parse) [^:]+: ", "", reason)
+    reason = re.sub(r"^(yaml: )?line \d+: ", "", reason)
+    reason = reason.removesuffix(": invalid compose project").strip()
+    return re.compile(re.escape(reason).replace(re.escape("[]"), r"\d+"))
+
+
 # --- normalisation ----------------------------------------------------------------------
 
 

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from diffkit import REPO, Case, assert_same_config, example_cases, kompose_cases
+from diffkit import (
+    REPO,
+    Case,
+    assert_same_config,
+    docker_compose_config,
+    dockyard_config,
+    example_cases,
+    kompose_cases,
+    reference_reason,
+)
 
 pytestmark = pytest.mark.differential
 
@@ -81,3 +90,13 @@ def test_input_at_the_edge_of_validity_is_judged_like_docker_compose(name, tmp_p
     (tmp_path / "compose.yaml").write_text(REJECTED.get(name) or ACCEPTED_AT_THE_EDGE[name])
 
     assert_same_config(Case(name, tmp_path, ("compose.yaml",), unset=("IMAGE",)), monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_a_rejected_input_is_explained_in_docker_compose_words(name, tmp_path, monkeypatch):
+    (tmp_path / "compose.yaml").write_text(REJECTED[name])
+    case = Case(name, tmp_path, ("compose.yaml",), unset=("IMAGE",))
+
+    reference, ours = docker_compose_config(case), dockyard_config(case, monkeypatch)
+
+    assert reference_reason(reference.error).search(ours.error), (reference.error, ours.error)

@@ -1,0 +1,38 @@
+"""The differential normalisations hide spelling only: equal values stay equal, different ones differ."""
+
+from __future__ import annotations
+
+from diffkit import normalise, reference_reason
+
+
+def test_durations_compare_by_value_not_by_spelling():
+    a = normalise({"services": {"s": {"healthcheck": {"interval": "1m0s", "timeout": "1m30s"}}}})
+    b = normalise({"services": {"s": {"healthcheck": {"interval": "60s", "timeout": "90s"}}}})
+    c = normalise({"services": {"s": {"healthcheck": {"interval": "61s", "timeout": "90s"}}}})
+
+    assert a == b
+    assert a != c
+
+
+def test_byte_sizes_compare_by_value_and_dollars_are_unescaped():
+    docker = {"services": {"s": {"mem_limit": "268435456", "environment": {"A": "$$HOME"}}}}
+    ours = {"services": {"s": {"mem_limit": "256m", "environment": {"A": "$HOME"}}}}
+
+    assert normalise(docker) == normalise(ours)
+    assert normalise(docker) != normalise({"services": {"s": {"mem_limit": "255m", "environment": {"A": "$HOME"}}}})
+
+
+def test_unused_top_level_resources_are_ignored_but_used_ones_are_compared():
+    used = {"services": {"s": {"networks": {"front": None}}}, "networks": {"front": {"name": "p_front"}}}
+    with_unused = {**used, "networks": {"front": {"name": "p_front"}, "back": {"name": "p_back"}}}
+    renamed = {**used, "networks": {"front": {"name": "other"}}}
+
+    assert normalise(with_unused) == normalise(used)
+    assert normalise(renamed) != normalise(used)
+
+
+def test_docker_compose_reasons_become_patterns_over_dockyard_messages():
+    reason = reference_reason("validating /x/compose.yaml: services.web.ports.[]: invalid ip address: nope")
+
+    assert reason.search("compose.yaml:1:3: services.web.ports.0: invalid ip address: nope")
+    assert not reason.search("compose.yaml:1:3: services.web.ports.0: invalid ip address: other")
