@@ -60,6 +60,25 @@ def rendered_from_options(
     allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
 ) -> Rendered:
     """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
+    import gc
+
+    # Loading and translating allocate many small objects and free almost none before exit: the
+    # cyclic collector only re-scans them (about 15% of a 1,000-service render).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _render(files, env, config, config_file, secret_keys, variables, profiles, allow, env_files,
+                       project_name, project_directory)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _render(
+    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
+    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
+    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
+) -> Rendered:
     import dataclasses
     import os
 

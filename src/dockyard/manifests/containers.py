@@ -59,7 +59,7 @@ def _env(ctx: Context, service: Service, secrets: secretrefs.SecretEnv) -> tuple
     entries: list[dict[str, Any]] = []
     shipped: dict[str, str] = {}
     for key, value in sorted(files.env_file_values(service).items()):
-        if secretrefs.has_marker(value) or not names.CONFIG_KEY.match(key) or not _ENV_NAME.match(key):
+        if secretrefs.has_marker(value) or not names.CONFIG_KEY.fullmatch(key) or not _ENV_NAME.fullmatch(key):
             entries.append(secrets.env_var(key, value))
         else:
             shipped[key] = value
@@ -88,7 +88,7 @@ def _argv(ctx: Context, service: Service, key: str, argv: tuple[str, ...] | None
 def security_context(ctx: Context, service: Service) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if service.user:
-        match = _USER.match(service.user)
+        match = _USER.fullmatch(service.user)
         if match:
             out["runAsUser"] = int(match.group(1))
             if match.group(2):

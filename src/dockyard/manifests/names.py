@@ -42,7 +42,7 @@ def joined(*parts: str, limit: int = DNS_LABEL_MAX) -> str:
 
 
 def is_dns_1035(name: str) -> bool:
-    return len(name) <= DNS_LABEL_MAX and bool(DNS_1035.match(name))
+    return len(name) <= DNS_LABEL_MAX and bool(DNS_1035.fullmatch(name))
 
 
 def config_key(text: str) -> str:

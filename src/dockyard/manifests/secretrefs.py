@@ -112,22 +112,34 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+def _marked(text: str) -> bool:
+    return OPEN in text or CLOSE in text
+
+
 def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
     """Whether any string under ``value`` holds a marker (``skip``: top-level dataclass fields to ignore).
 
-    The fast yes/no twin of ``scan``, which only runs to locate what this found.
+    The fast yes/no twin of ``scan``, which only runs to locate what this found. Collections of
+    strings are joined and searched in one C-level pass.
     """
     kind = type(value)
     if kind is str:
         return OPEN in value or CLOSE in value
     if kind in _ATOMS:
         return False
-    if kind is tuple or kind is list or kind is frozenset or kind is set:
-        return any(contains_marker(item) for item in value)
+    names = _FIELDS.get(kind)
+    if names is not None or dataclasses.is_dataclass(value):
+        return any(contains_marker(getattr(value, name)) for name in names or _field_names(kind) if name not in skip)
     if isinstance(value, Mapping):
-        return any(contains_marker(k) or contains_marker(v) for k, v in value.items())
-    if dataclasses.is_dataclass(value):
-        return any(contains_marker(getattr(value, name)) for name in _field_names(kind) if name not in skip)
+        try:
+            return _marked("".join(value)) or _marked("".join(value.values()))
+        except TypeError:
+            return any(contains_marker(k) or contains_marker(v) for k, v in value.items())
+    if kind is tuple or kind is list or kind is frozenset or kind is set:
+        try:
+            return _marked("".join(value))
+        except TypeError:
+            return any(contains_marker(item) for item in value)
     return False
 
 

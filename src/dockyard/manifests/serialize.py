@@ -31,11 +31,18 @@ def _quoted(value: str) -> str:
     return "".join(c if c.isprintable() else _escape(c) for c in text)  # e.g. U+2028, which YAML reads as a line break
 
 
-def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        if _PLAIN.match(value) and value.lower() not in _RESERVED:
-            return value
-        return _quoted(value)
+def _string(value: str) -> str:
+    if _PLAIN.fullmatch(value) and value.lower() not in _RESERVED:
+        return value
+    return _quoted(value)
+
+
+def _scalar(value: Any, strings: dict[str, str]) -> str:
+    if type(value) is str:
+        text = strings.get(value)
+        if text is None:
+            text = strings[value] = _string(value)
+        return text
     if value is True:
         return "true"
     if value is False:
@@ -46,42 +53,52 @@ def _scalar(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return json.dumps(value)
+    if isinstance(value, str):
+        return _string(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _block(value: Any, indent: str, out: list[str]) -> None:
-    """Append the lines of a non-empty dict or list at ``indent``."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _entry(f"{indent}{_scalar(str(key))}:", item, indent, out)
-    else:
-        for item in value:
-            if isinstance(item, dict) and item:
-                first = len(out)
-                _block(item, indent + "  ", out)
-                out[first] = f"{indent}- {out[first][len(indent) + 2:]}"
+class _Emitter:
+    """Block-style YAML lines; ``strings`` memoises the text of repeated strings (keys, labels)."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.strings: dict[str, str] = {}
+
+    def block(self, value: dict | list, indent: str) -> None:
+        """The lines of a non-empty dict or list at ``indent``."""
+        out = self.out
+        if type(value) is dict:
+            for key, item in value.items():
+                self.entry(f"{indent}{_scalar(str(key), self.strings)}:", item, indent, True)
+        else:
+            nested = indent + "  "
+            for item in value:
+                if type(item) is dict and item:
+                    first = len(out)
+                    self.block(item, nested)
+                    out[first] = f"{indent}- {out[first][len(nested):]}"
+                else:
+                    self.entry(f"{indent}-", item, indent, False)
+
+    def entry(self, head: str, item: Any, indent: str, is_key: bool) -> None:
+        kind = type(item)
+        if kind is dict or kind is list:
+            if item:
+                self.out.append(head)
+                self.block(item, indent if kind is list and is_key else indent + "  ")
             else:
-                _entry(f"{indent}-", item, indent, out)
-
-
-def _entry(head: str, item: Any, indent: str, out: list[str]) -> None:
-    if isinstance(item, dict | list) and item:
-        out.append(head)
-        _block(item, indent + ("" if isinstance(item, list) and head.endswith(":") else "  "), out)
-    elif isinstance(item, dict):
-        out.append(f"{head} {{}}")
-    elif isinstance(item, list):
-        out.append(f"{head} []")
-    else:
-        out.append(f"{head} {_scalar(item)}")
+                self.out.append(f"{head} {{}}" if kind is dict else f"{head} []")
+        else:
+            self.out.append(f"{head} {_scalar(item, self.strings)}")
 
 
 def to_yaml(objects: Iterable[dict[str, Any]]) -> str:
-    out: list[str] = []
+    emitter = _Emitter()
     for obj in objects:
-        out.append("---")
-        _block(obj, "", out)
-    return "\n".join(out) + "\n" if out else ""
+        emitter.out.append("---")
+        emitter.block(obj, "")
+    return "\n".join(emitter.out) + "\n" if emitter.out else ""
 
 
 def to_json(objects: Iterable[dict[str, Any]]) -> str:

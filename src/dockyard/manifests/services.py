@@ -49,7 +49,7 @@ def _published(text: str | None) -> int | None:
 def _port_name(ctx: Context, service: Service, path: tuple, name: str | None) -> str | None:
     if name is None:
         return None
-    if len(name) <= 15 and _PORT_NAME.match(name) and re.search("[a-z]", name):
+    if len(name) <= 15 and _PORT_NAME.fullmatch(name) and re.search("[a-z]", name):
         return name
     ctx.warn(path, f"port name {name!r} is not a valid Kubernetes port name (IANA_SVC_NAME); unnamed", service.name)
     return None
@@ -76,7 +76,7 @@ def container_ports(ctx: Context, service: Service) -> list[ContainerPort]:
         if key not in out:
             out[key] = ContainerPort(port.target, protocol, _port_name(ctx, service, path, port.name), host_port, port.app_protocol)
     for index, text in enumerate(service.expose):
-        match = _EXPOSE.match(str(text))
+        match = _EXPOSE.fullmatch(str(text))
         if not match:
             raise ctx.error(("services", service.name, "expose", index), f"expose entry {text!r} must be PORT[-PORT][/PROTOCOL]")
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))

@@ -61,9 +61,9 @@ def _settings(volume: Volume) -> dict[str, str]:
 
 
 def _size(ctx: Context, volume: Volume, text: str) -> str:
-    if _K8S_QUANTITY.match(text):
+    if _K8S_QUANTITY.fullmatch(text):
         return text
-    match = _COMPOSE_SIZE.match(text)
+    match = _COMPOSE_SIZE.fullmatch(text)
     if match:
         return memory_quantity(int(match.group(1)) * _COMPOSE_UNITS[match.group(2).lower()])
     raise ctx.error(("volumes", volume.key), f"volume size {text!r} is not a size (e.g. 10Gi or 10g)")
@@ -167,7 +167,7 @@ def _tmpfs_string(text: str) -> tuple[str, int | None]:
     for option in options.split(","):
         key, _, value = option.partition("=")
         if key == "size" and value:
-            match = _COMPOSE_SIZE.match(value)
+            match = _COMPOSE_SIZE.fullmatch(value)
             size = int(match.group(1)) * _COMPOSE_UNITS[match.group(2).lower()] if match else int(value) if value.isdigit() else None
     return target, size
 

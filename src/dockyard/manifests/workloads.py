@@ -84,7 +84,7 @@ def _node_selector(ctx: Context, service: Service) -> dict[str, str]:
     if placement:
         base = ("services", service.name, "deploy", "placement")
         for index, constraint in enumerate(placement.constraints):
-            match = _CONSTRAINT.match(constraint.strip())
+            match = _CONSTRAINT.fullmatch(constraint.strip())
             if match:
                 out[match.group(1)] = match.group(2)
             else:
@@ -162,11 +162,10 @@ def pod_spec(ctx: Context, service: Service, container: dict[str, Any], volumes:
     return spec
 
 
-def _template(ctx: Context, service: Service, pod: dict[str, Any]) -> dict[str, Any]:
+def _template(ctx: Context, service: Service, pod: dict[str, Any], user_labels: dict[str, str],
+              annotations: dict[str, str]) -> dict[str, Any]:
     dns = ctx.dns_names[service.name]
-    user_labels, user_annotations, _ = labels.split_user_labels(service.labels)
     meta: dict[str, Any] = {"labels": {**user_labels, **labels.for_service(ctx.environment, dns)}}
-    annotations = {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
     if annotations:
         meta["annotations"] = annotations
     return {"metadata": meta, "spec": pod}
@@ -185,7 +184,12 @@ def workload(ctx: Context, service: Service, pod: dict[str, Any], exclusive_clai
         user_annotations.pop(key, None)
     annotations = {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
     meta = labels.metadata(dns, ctx.namespace, {**user_labels, **labels.for_service(ctx.environment, dns)}, annotations)
-    template = _template(ctx, service, pod)
+    pod_labels, pod_annotations, _ = labels.split_user_labels(service.labels)
+    for key in [k for k in service.labels if labels.is_reserved(k)]:
+        pod_labels.pop(key, None)
+        pod_annotations.pop(key, None)
+    pod_annotations.update({k: str(v) for k, v in sorted(service.annotations.items())})
+    template = _template(ctx, service, pod, pod_labels, pod_annotations)
     count = replicas(service)
     if kind_ == "Job":
         spec: dict[str, Any] = {"backoffLimit": _backoff(service), "template": template}
