@@ -8,7 +8,6 @@ and nobody else owns.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -114,13 +113,13 @@ def apply(live: dict[str, Any] | None, applied: dict[str, Any], manager: str, ap
           subresource: str, has_status: bool, schema: Any, now: str) -> dict[str, Any]:
     """Server-side apply of `applied` onto `live` (None when absent); returns the new object."""
     sc = scope(subresource, has_status)
-    applied = copy.deepcopy(applied)
+    applied = fields.clone(applied)
     if subresource == "status":
         applied = {"status": applied.get("status") or {}}
     elif has_status:
         applied.pop("status", None)
     applied.get("metadata", {}).pop("managedFields", None)
-    base = copy.deepcopy(live) if live is not None else {}
+    base = fields.clone(live) if live is not None else {}
     applied_set = fields.fieldset(applied, schema, **sc)
     entries = _entries(live)
     identity = (manager, "Apply", subresource)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import dataclasses
 import datetime
 import hashlib
@@ -28,10 +27,13 @@ import math
 import random
 from typing import Any
 
-from tests.emulator import store as store_module
+from tests.emulator import fields, store as store_module
 from tests.emulator.errors import StatusError
 from tests.emulator.resources import ResourceType
 
+WATCHED = [("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+           ("batch", "jobs"), ("", "persistentvolumeclaims"), ("", "pods")]
+POD_INPUTS = {("", "configmaps"), ("", "secrets"), ("", "persistentvolumeclaims")}
 SAFE = "bcdfghjklmnpqrstvwxz2456789"
 NODES = ("node-1", "node-2", "node-3")
 CONTROLLER = "kube-controller-manager"
@@ -58,13 +60,12 @@ def make_event(st: store_module.Store, involved: dict[str, Any], reason: str, me
     rt = st.registry.get("", "v1", "events")
     assert rt is not None
     stamp = _now()
-    for existing in st.list(rt, namespace):
-        ref = existing.get("involvedObject") or {}
-        if ref.get("uid") == meta.get("uid") and existing.get("reason") == reason and \
-                existing.get("message") == message:
-            return st.patch(rt, namespace, existing["metadata"]["name"],
-                            {"count": existing.get("count", 1) + 1, "lastTimestamp": stamp},
-                            store_module.MERGE, component)[0]
+    index_key = (namespace, meta.get("uid") or "", reason, message)
+    existing = st.peek(rt, namespace, st.event_index.get(index_key, ""))
+    if existing is not None:
+        return st.patch(rt, namespace, existing["metadata"]["name"],
+                        {"count": existing.get("count", 1) + 1, "lastTimestamp": stamp},
+                        store_module.MERGE, component)[0]
     event = {
         "apiVersion": "v1", "kind": "Event",
         "metadata": {"name": f"{meta.get('name')}.{random.getrandbits(64):016x}", "namespace": namespace},
@@ -75,7 +76,10 @@ def make_event(st: store_module.Store, involved: dict[str, Any], reason: str, me
         "source": {"component": component}, "reportingComponent": component, "reportingInstance": "",
         "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
     }
-    return st.create(rt, namespace, event, component)
+    created = st.create(rt, namespace, event, component)
+    st.event_index[index_key] = created["metadata"]["name"]
+    st.event_reasons.add((meta.get("uid") or "", reason))
+    return created
 
 
 @dataclasses.dataclass
@@ -141,6 +145,7 @@ class Simulator:
         self._dirty = asyncio.Event()
         self._idle = asyncio.Event()
         self._next_node = 0
+        self._queue: set[store_module.ObjKey] = set()
         self._loop = asyncio.get_running_loop()
         self._progress_started: dict[str, float] = {}
 
@@ -183,6 +188,25 @@ class Simulator:
             self._idle.set()
 
     def _on_event(self, event: store_module.WatchEvent) -> None:
+        self._enqueue(event.key, event.obj)
+
+    def _enqueue(self, key: store_module.ObjKey, obj: dict[str, Any]) -> None:
+        """Queue the changed object, its owners, and pods that may reference it (like informers + work queues)."""
+        if key[0] not in WATCHED and key[0] not in POD_INPUTS:
+            return
+        self._queue.add(key)
+        for ref in obj["metadata"].get("ownerReferences") or []:
+            owner = self.store._by_uid.get(ref.get("uid"))
+            if owner is not None:
+                self._queue.add(owner)
+        if key[0] in POD_INPUTS:
+            self._queue.update(k for k in self.store._by_kind.get(("", "pods"), {}) if k[1] == key[1])
+        self._dirty.set()
+        self._idle.clear()
+
+    def _enqueue_kind(self, *kinds: tuple[str, str]) -> None:
+        for kind in kinds:
+            self._queue.update(self.store._by_kind.get(kind, {}))
         self._dirty.set()
         self._idle.clear()
 
@@ -190,22 +214,21 @@ class Simulator:
         await asyncio.wait_for(self._idle.wait(), timeout)
 
     async def _run(self) -> None:
+        self._enqueue_kind(*WATCHED)
         while self._enabled:
-            self._dirty.clear()
-            before = self.store.revision
-            try:
-                self.reconcile_once()
-            except Exception as e:  # a simulator bug: keep it for the test to see, keep running
-                self.errors.append(e)
-            if self.store.revision != before:
+            if self._queue:
+                try:
+                    await self.reconcile_once()
+                except Exception as e:  # a simulator bug: keep it for the test to see, keep running
+                    self.errors.append(e)
                 await asyncio.sleep(self.step_delay)
                 continue
-            if not self._dirty.is_set():
-                self._idle.set()
+            self._dirty.clear()
+            self._idle.set()
             try:
                 await asyncio.wait_for(self._dirty.wait(), self.tick)
             except asyncio.TimeoutError:
-                pass
+                self._enqueue_kind(("apps", "deployments"))     # progress deadlines are checked over time
 
     # --- faults ------------------------------------------------------------------------------------------
 
@@ -227,30 +250,27 @@ class Simulator:
 
     def _change(self, fn: Any) -> None:
         fn()
-        self._dirty.set()
-        self._idle.clear()
+        self._enqueue_kind(("", "pods"))
 
     def _fault_for(self, pod: dict[str, Any], *modes: str) -> PodFault | None:
         return next((f for f in self.faults if f.mode in modes and f.matches(pod)), None)
 
     # --- one pass of every controller ------------------------------------------------------------------
 
-    def reconcile_once(self) -> None:
+    async def reconcile_once(self) -> None:
+        """Handle the queued objects, controllers in a fixed order; yields between objects so API requests flow."""
         self._ensure_nodes()
-        for deploy in self.store.list(self._rt("apps", "v1", "deployments"), None):
-            self._deployment(deploy)
-        for rs in self.store.list(self._rt("apps", "v1", "replicasets"), None):
-            self._replicaset(rs)
-        for sts in self.store.list(self._rt("apps", "v1", "statefulsets"), None):
-            self._statefulset(sts)
-        for ds in self.store.list(self._rt("apps", "v1", "daemonsets"), None):
-            self._daemonset(ds)
-        for job in self.store.list(self._rt("batch", "v1", "jobs"), None):
-            self._job(job)
-        for pvc in self.store.list(self._rt("", "v1", "persistentvolumeclaims"), None):
-            self._bind_volume(pvc)
-        for pod in self.store.list(self._rt("", "v1", "pods"), None):
-            self._pod(pod)
+        batch, self._queue = self._queue, set()
+        handlers = {("apps", "deployments"): self._deployment, ("apps", "replicasets"): self._replicaset,
+                    ("apps", "statefulsets"): self._statefulset, ("apps", "daemonsets"): self._daemonset,
+                    ("batch", "jobs"): self._job, ("", "persistentvolumeclaims"): self._bind_volume,
+                    ("", "pods"): self._pod}
+        for key in sorted(batch, key=lambda k: (WATCHED.index(k[0]) if k[0] in WATCHED else 99, k)):
+            raw = self.store.objects.get(key)
+            if raw is None or key[0] not in handlers or not self._enabled:
+                continue
+            handlers[key[0]](self.store.render(self.store._rt(key), raw))
+            await asyncio.sleep(0)
 
     def _ensure_nodes(self) -> None:
         rt = self._rt("", "v1", "nodes")
@@ -275,16 +295,17 @@ class Simulator:
                          store_module.MERGE, manager, subresource="status" if rt.has_status else "")
 
     def _pods_of(self, owner: dict[str, Any]) -> list[dict[str, Any]]:
-        ns = owner["metadata"]["namespace"]
-        return [p for p in self.store.list(self._rt("", "v1", "pods"), ns) if _owned_by(p, owner)]
+        pod_rt = self._rt("", "v1", "pods")
+        keys = [k for k in self.store._dependents(owner["metadata"]["uid"]) if k[0] == pod_rt.key]
+        return [self.store.render(pod_rt, self.store.objects[k]) for k in keys]
 
     def _create_pod(self, owner: dict[str, Any], name: str, template: dict[str, Any],
                     extra_labels: dict[str, str] | None = None, node: str | None = None,
                     component: str = "replicaset-controller") -> dict[str, Any]:
-        meta = copy.deepcopy(template.get("metadata") or {})
+        meta = fields.clone(template.get("metadata") or {})
         meta["labels"] = {**(meta.get("labels") or {}), **(extra_labels or {})}
         meta.update(name=name, namespace=owner["metadata"]["namespace"], ownerReferences=[_owner_ref(owner)])
-        spec = copy.deepcopy(template.get("spec") or {})
+        spec = fields.clone(template.get("spec") or {})
         if node:
             spec["nodeName"] = node
         pod = self.store.create(self._rt("", "v1", "pods"), owner["metadata"]["namespace"],
@@ -303,7 +324,8 @@ class Simulator:
         desired = spec.get("replicas", 1)
         template = spec.get("template") or {}
         pod_hash = template_hash(template)
-        owned = [rs for rs in self.store.list(rs_rt, ns) if _owned_by(rs, deploy)]
+        owned = [self.store.render(rs_rt, self.store.objects[k]) for k in self.store._dependents(meta["uid"])
+                 if k[0] == rs_rt.key]
         new_rs = next((rs for rs in owned if (rs["metadata"].get("labels") or {}).get("pod-template-hash")
                        == pod_hash), None)
         old = [rs for rs in owned if rs is not new_rs]
@@ -312,9 +334,9 @@ class Simulator:
         if new_rs is None:
             revision = max(revisions, default=0) + 1
             labels = {**(template.get("metadata") or {}).get("labels", {}), "pod-template-hash": pod_hash}
-            rs_template = copy.deepcopy(template)
+            rs_template = fields.clone(template)
             rs_template.setdefault("metadata", {})["labels"] = labels
-            selector = copy.deepcopy(spec.get("selector") or {})
+            selector = fields.clone(spec.get("selector") or {})
             selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
             initial = desired if not any(rs["spec"].get("replicas") for rs in old) else 0
             new_rs = self.store.create(rs_rt, ns, {
@@ -362,7 +384,8 @@ class Simulator:
         if surge == 0 and unavailable == 0:
             unavailable = 1
         total = new_count + sum(rs["spec"].get("replicas", 0) for rs in old)
-        if new_count < desired and total < desired + surge:
+        existing = sum(len(self._pods_of(rs)) for rs in [new_rs, *old])
+        if new_count < desired and max(total, existing) < desired + surge:
             self._scale(deploy, new_rs, new_count + 1)
             return
         ready = sum(1 for rs in [new_rs, *old] for p in self._pods_of(rs) if _ready(p))
@@ -460,8 +483,8 @@ class Simulator:
                 if self.store.peek(pvc_rt, ns, claim_name) is None:
                     labels = {**((spec.get("selector") or {}).get("matchLabels") or {})}
                     self.store.create(pvc_rt, ns, {"metadata": {"name": claim_name, "namespace": ns, "labels": labels},
-                                                   "spec": copy.deepcopy(claim.get("spec") or {})}, CONTROLLER)
-            template = copy.deepcopy(spec.get("template") or {})
+                                                   "spec": fields.clone(claim.get("spec") or {})}, CONTROLLER)
+            template = fields.clone(spec.get("template") or {})
             volumes = template.setdefault("spec", {}).setdefault("volumes", [])
             for claim in spec.get("volumeClaimTemplates") or []:
                 volumes.append({"name": claim["metadata"]["name"],
@@ -594,7 +617,7 @@ class Simulator:
             return
         node = NODES[self._next_node % len(NODES)]
         self._next_node += 1
-        binding = copy.deepcopy(pod)
+        binding = fields.clone(pod)
         binding["spec"]["nodeName"] = node
         self.store.replace(pod_rt, meta["namespace"], meta["name"], binding, "default-scheduler")
         make_event(self.store, pod, "Scheduled", f"Successfully assigned {meta['namespace']}/{meta['name']} to {node}",
@@ -716,9 +739,7 @@ class Simulator:
         self._set_pod_status(pod, pod_rt, statuses, phase, all_ready)
 
     def _has_event(self, pod: dict[str, Any], reason: str) -> bool:
-        uid = pod["metadata"]["uid"]
-        return any((e.get("involvedObject") or {}).get("uid") == uid and e.get("reason") == reason
-                   for e in self.store.list(self._rt("", "v1", "events"), pod["metadata"]["namespace"]))
+        return (pod["metadata"]["uid"], reason) in self.store.event_reasons
 
     @staticmethod
     def _waiting(container: dict[str, Any], reason: str | None, message: str | None) -> dict[str, Any]:

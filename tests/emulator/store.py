@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import copy
 import datetime
 import random
 import string
@@ -44,6 +43,11 @@ class Store:
     def __init__(self, history_limit: int = 10000) -> None:
         self.registry = resources.Registry()
         self.objects: dict[ObjKey, dict[str, Any]] = {}
+        self._by_kind: dict[tuple[str, str], dict[ObjKey, dict[str, Any]]] = collections.defaultdict(dict)
+        self._by_uid: dict[str, ObjKey] = {}
+        self._owned: dict[str, set[ObjKey]] = collections.defaultdict(set)   # owner uid -> dependents
+        self.event_index: dict[tuple[str, str, str, str], str] = {}           # for the event recorder
+        self.event_reasons: set[tuple[str, str]] = set()
         self.revision = 1
         self.history: collections.deque[WatchEvent] = collections.deque()
         self.history_limit = history_limit
@@ -68,17 +72,17 @@ class Store:
 
     def list(self, rt: ResourceType, namespace: str | None,
              match: Callable[[dict[str, Any]], bool] = lambda o: True) -> list[dict[str, Any]]:
-        items = [obj for (key, ns, _), obj in sorted(self.objects.items(), key=lambda kv: kv[0])
-                 if key == rt.key and (namespace is None or ns == namespace) and match(obj)]
+        items = [obj for (_, ns, _), obj in sorted(self._by_kind.get(rt.key, {}).items(), key=lambda kv: kv[0])
+                 if (namespace is None or ns == namespace) and match(obj)]
         return [self.render(rt, obj) for obj in items]
 
     def render(self, rt: ResourceType, obj: dict[str, Any]) -> dict[str, Any]:
-        result = copy.deepcopy(obj)
+        result = fields.clone(obj)
         result["apiVersion"], result["kind"] = rt.api_version, rt.kind
         return result
 
     def uid_exists(self, uid: str) -> bool:
-        return any((o.get("metadata") or {}).get("uid") == uid for o in self.objects.values())
+        return uid in self._by_uid
 
     # --- watch plumbing ---------------------------------------------------------------------------
 
@@ -95,7 +99,7 @@ class Store:
         return [e for e in self.history if e.rv > rv]
 
     def _emit(self, key: ObjKey, type: str, obj: dict[str, Any], previous: dict[str, Any] | None) -> None:
-        event = WatchEvent(self.revision, key, type, copy.deepcopy(obj), previous)
+        event = WatchEvent(self.revision, key, type, fields.clone(obj), previous)
         self.history.append(event)
         while len(self.history) > self.history_limit:
             self.evicted_upto = self.history.popleft().rv
@@ -234,7 +238,7 @@ class Store:
         if finalizers:
             if meta.get("deletionTimestamp"):
                 return self.render(rt, obj)
-            new = copy.deepcopy(obj)
+            new = fields.clone(obj)
             new["metadata"]["deletionTimestamp"] = now_iso()
             new["metadata"]["deletionGracePeriodSeconds"] = 0
             if "foregroundDeletion" in finalizers:
@@ -267,7 +271,7 @@ class Store:
     def _check_body(self, rt: ResourceType, body: Any, namespace: str | None, name: str | None = None) -> dict:
         if not isinstance(body, dict):
             raise errors.bad_request("the body of the request must be a JSON object")
-        body = copy.deepcopy(body)
+        body = fields.clone(body)
         if body.get("kind") not in (None, rt.kind) or body.get("apiVersion") not in (None, rt.api_version):
             raise errors.bad_request(f"the API version in the data ({body.get('apiVersion')}) does not match the "
                                      f"expected API version ({rt.api_version})")
@@ -334,7 +338,7 @@ class Store:
                     meta.pop(server_field, None)
             if subresource == "status":
                 status = new.get("status")
-                new = {k: copy.deepcopy(v) for k, v in old.items() if k != "status"}
+                new = {k: fields.clone(v) for k, v in old.items() if k != "status"}
                 new["apiVersion"], new["kind"] = rt.api_version, rt.kind
                 if status is not None:
                     new["status"] = status
@@ -344,7 +348,7 @@ class Store:
                     meta["managedFields"] = applied_managed
             elif rt.has_status:
                 if "status" in old:
-                    new["status"] = copy.deepcopy(old["status"])
+                    new["status"] = fields.clone(old["status"])
                 else:
                     new.pop("status", None)
             if old_meta.get("deletionTimestamp"):
@@ -379,17 +383,21 @@ class Store:
 
     def _store(self, rt: ResourceType, key: ObjKey, old: dict | None, new: dict) -> None:
         self.revision += 1
-        new = copy.deepcopy(new)
+        new = fields.clone(new)
         new["metadata"]["resourceVersion"] = str(self.revision)
         new.pop("apiVersion", None)
         new.pop("kind", None)
         self.objects[key] = new
+        self._by_kind[key[0]][key] = new
+        self._index_owners(key, old, new)
         self._emit(key, "ADDED" if old is None else "MODIFIED", new, old)
 
     def _remove(self, rt: ResourceType, key: ObjKey) -> None:
         obj = self.objects.pop(key)
+        del self._by_kind[key[0]][key]
+        self._index_owners(key, obj, None)
         self.revision += 1
-        gone = copy.deepcopy(obj)
+        gone = fields.clone(obj)
         gone["metadata"]["resourceVersion"] = str(self.revision)
         self._emit(key, "DELETED", gone, obj)
         if rt.key == resources.CRD_TYPE.key:
@@ -411,7 +419,7 @@ class Store:
         for rt in resources.crd_resource_types(new):
             self.registry.add(rt)
         status = new.setdefault("status", {})
-        status["acceptedNames"] = copy.deepcopy((new.get("spec") or {}).get("names") or {})
+        status["acceptedNames"] = fields.clone((new.get("spec") or {}).get("names") or {})
         status["storedVersions"] = [v["name"] for v in (new.get("spec") or {}).get("versions") or []
                                     if v.get("storage")]
         status["conditions"] = [
@@ -440,14 +448,28 @@ class Store:
         except RuntimeError:
             self.collect_garbage()
 
+    def _index_owners(self, key: ObjKey, old: dict[str, Any] | None, new: dict[str, Any] | None) -> None:
+        for obj, add in ((old, False), (new, True)):
+            if obj is None:
+                continue
+            uid = obj["metadata"].get("uid")
+            if add:
+                self._by_uid[uid] = key
+            elif new is None:
+                self._by_uid.pop(uid, None)
+            for ref in obj["metadata"].get("ownerReferences") or []:
+                if add:
+                    self._owned[ref.get("uid")].add(key)
+                else:
+                    self._owned[ref.get("uid")].discard(key)
+
     def _dependents(self, uid: str | None) -> list[ObjKey]:
-        return [key for key, obj in self.objects.items()
-                if any(ref.get("uid") == uid for ref in (obj["metadata"].get("ownerReferences") or []))]
+        return sorted(k for k in self._owned.get(uid or "", ()) if k in self.objects)
 
     def _orphan(self, uid: str | None) -> None:
         for key in self._dependents(uid):
             obj = self.objects[key]
-            new = copy.deepcopy(obj)
+            new = fields.clone(obj)
             new["metadata"]["ownerReferences"] = [r for r in obj["metadata"]["ownerReferences"] if r.get("uid") != uid]
             if not new["metadata"]["ownerReferences"]:
                 del new["metadata"]["ownerReferences"]
@@ -462,9 +484,14 @@ class Store:
         changed = True
         while changed:
             changed = False
-            uids = {obj["metadata"].get("uid") for obj in self.objects.values()}
-            for key, obj in list(self.objects.items()):
-                if key not in self.objects:
+            suspects = {k for owner, dependents in self._owned.items()
+                        if owner not in self._by_uid or self._owner_foreground(owner) for k in dependents}
+            suspects |= {k for k, o in self.objects.items()
+                         if "foregroundDeletion" in (o["metadata"].get("finalizers") or [])}
+            uids = self._by_uid
+            for key in sorted(suspects):
+                obj = self.objects.get(key)
+                if obj is None:
                     continue
                 meta = obj["metadata"]
                 refs = meta.get("ownerReferences") or []
@@ -473,20 +500,19 @@ class Store:
                     self.delete(self._rt(key), key[1], key[2])
                     changed = True
                 elif "foregroundDeletion" in (meta.get("finalizers") or []) and not self._dependents(meta.get("uid")):
-                    new = copy.deepcopy(obj)
+                    new = fields.clone(obj)
                     new["metadata"]["finalizers"] = [f for f in meta["finalizers"] if f != "foregroundDeletion"]
                     self._commit(self._rt(key), key, obj, new, "kube-controller-manager", "Update", "", False)
                     changed = True
-            for key, ns in list(self.objects.items()):
-                if key[0] == resources.NAMESPACE_TYPE.key and ns["metadata"].get("deletionTimestamp"):
+            for key, ns in list(self._by_kind.get(resources.NAMESPACE_TYPE.key, {}).items()):
+                if ns["metadata"].get("deletionTimestamp"):
                     changed |= self._terminate_namespace(key, ns)
 
     def _owner_foreground(self, uid: str | None) -> bool:
-        for obj in self.objects.values():
-            if obj["metadata"].get("uid") == uid:
-                return bool(obj["metadata"].get("deletionTimestamp")) and \
-                    "foregroundDeletion" in (obj["metadata"].get("finalizers") or [])
-        return False
+        key = self._by_uid.get(uid or "")
+        obj = self.objects.get(key) if key else None
+        return obj is not None and bool(obj["metadata"].get("deletionTimestamp")) and \
+            "foregroundDeletion" in (obj["metadata"].get("finalizers") or [])
 
     def _terminate_namespace(self, key: ObjKey, ns: dict[str, Any]) -> bool:
         name = key[2]
@@ -498,7 +524,7 @@ class Store:
                 progressed = True
         if not [k for k in self.objects if k[1] == name and self._rt(k).namespaced] and \
                 (ns.get("spec") or {}).get("finalizers"):
-            new = copy.deepcopy(ns)
+            new = fields.clone(ns)
             new["spec"]["finalizers"] = []
             self._store(resources.NAMESPACE_TYPE, key, ns, new)
             if not new["metadata"].get("finalizers"):
@@ -536,7 +562,7 @@ def _spec_part(obj: dict[str, Any], rt: ResourceType) -> dict[str, Any]:
 
 
 def _without_times(obj: dict[str, Any]) -> dict[str, Any]:
-    result = copy.deepcopy(obj)
+    result = fields.clone(obj)
     for entry in (result.get("metadata") or {}).get("managedFields") or []:
         entry.pop("time", None)
     return result
