@@ -116,3 +116,19 @@ def test_files_outside_the_project_directory_are_host_paths():
 def test_shm_size_is_a_memory_empty_dir_at_dev_shm():
     rendered = render(service(shm_size=256 << 20))
     assert {"name": "dshm", "mountPath": "/dev/shm"} in container(rendered)["volumeMounts"]
+
+
+def _digest(rendered):
+    return one(rendered, "Deployment")["spec"]["template"]["metadata"].get("annotations", {}).get("dockyard.dev/content-digest")
+
+
+def test_changing_a_shipped_file_changes_the_pod_template_so_the_service_rolls():
+    entry = _volume("/project/app.conf", "/etc/app.conf", type="bind", read_only=True)
+    first = render(service(volumes=(entry,)), files={"/project/app.conf": b"level = 1\n"})
+    same = render(service(volumes=(entry,)), files={"/project/app.conf": b"level = 1\n"})
+    changed = render(service(volumes=(entry,)), files={"/project/app.conf": b"level = 2\n"})
+    assert _digest(first) and _digest(first) == _digest(same) != _digest(changed)
+
+
+def test_a_service_without_shipped_content_has_no_content_digest():
+    assert _digest(render(service())) is None

@@ -191,3 +191,42 @@ def _file_mount(ctx: Context, section: str, obj: FileObject, ref: FileReference,
         source = {"secret": {"secretName": source_name, "items": [item]}}
     mount = {"name": volume_name, "mountPath": target, "subPath": key, "readOnly": True}
     return {"name": volume_name, **source}, mount
+
+
+# --- rolling pods when shipped content changes -----------------------------------------------
+
+ANNOTATION_CONTENT_DIGEST = "dockyard.dev/content-digest"
+
+
+def _referenced(pod: Mapping[str, Any]) -> list[tuple[str, str]]:
+    refs = []
+    for volume in pod.get("volumes") or []:
+        if "configMap" in volume:
+            refs.append(("ConfigMap", volume["configMap"]["name"]))
+        elif "secret" in volume:
+            refs.append(("Secret", volume["secret"]["secretName"]))
+    for container in pod["containers"]:
+        for source in container.get("envFrom") or []:
+            if "configMapRef" in source:
+                refs.append(("ConfigMap", source["configMapRef"]["name"]))
+    return sorted(set(refs))
+
+
+def stamp_content_digest(workload: dict[str, Any], rendered: Mapping[tuple[str, str], dict[str, Any]]) -> None:
+    """Annotate the pod template with a digest of the ConfigMaps/Secrets dockyard renders for it.
+
+    Kubernetes does not restart pods when a mounted ConfigMap changes; a changed digest changes
+    the template, so editing a bind-mounted file or an env_file rolls the service. Objects that
+    dockyard does not render (external ones, ``env-secret``) are not part of it: the reconciler's
+    config digest covers env-level values.
+    """
+    import hashlib
+    import json
+
+    pod_template = workload["spec"]["template"]
+    contents = [(kind, name, rendered[(kind, name)].get("data"), rendered[(kind, name)].get("binaryData"))
+                for kind, name in _referenced(pod_template["spec"]) if (kind, name) in rendered]
+    if not contents:
+        return
+    digest = hashlib.sha256(json.dumps(contents, sort_keys=True).encode()).hexdigest()[:16]
+    pod_template["metadata"].setdefault("annotations", {})[ANNOTATION_CONTENT_DIGEST] = digest

@@ -167,6 +167,10 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
             has_healthcheck="readinessProbe" in workload["spec"]["template"]["spec"]["containers"][0],
         )
     objects += volumes.claims(ctx) + files.file_objects(ctx)
+    shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "Job", "DaemonSet"):
+            files.stamp_content_digest(obj, shipped)
     rank = {ctx.dns_names[name]: index for index, name in enumerate(order)}
     ordered = ordering.apply_order(objects, rank)
     _assert_no_marker(ctx, ordered)
