@@ -8,6 +8,9 @@ its diagnostics:
    nested closures that return a bool (no exceptions, no messages), which keeps a
    1,000-service document in the tens of milliseconds. It handles exactly the keywords the
    Compose schema uses (``_KEYWORDS``); a schema using anything else fails loudly at compile time.
+   (fastjsonschema was measured first and not kept: ~190 ms to compile this schema and ~180 ms
+   per 1,000-service document, because its generated code raises and formats an exception for
+   every ``oneOf`` branch that does not match.)
 2. Only for an invalid document, ``jsonschema`` (imported then) lists every violation and
    ``_most_specific`` keeps the one compose-go would report (``schema/schema.go``): the
    deepest instance location, ``additionalProperties`` ranked one level deeper, first one on
