@@ -70,3 +70,9 @@ def test_a_config_whose_content_holds_an_env_secret_is_an_error():
 def test_an_unset_environment_source_is_an_error():
     with pytest.raises(TranslationError, match="NOPE is not set"):
         render(service(secrets=(FileReference(source="s"),)), secrets={"s": FileObject(key="s", name="demo_s", environment="NOPE")})
+
+
+def test_a_rendered_object_may_not_take_an_environment_reserved_name():
+    with pytest.raises(TranslationError, match="'env-config'"):
+        render(service(configs=(FileReference(source="config"),)), name="env",
+               configs={"config": FileObject(key="config", name="env_config", content="x")})

@@ -168,6 +168,7 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
         )
     objects += volumes.claims(ctx) + files.file_objects(ctx)
     shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    _refuse_reserved_names(ctx, shipped)
     for obj in objects:
         if obj["kind"] in ("Deployment", "Job", "DaemonSet"):
             files.stamp_content_digest(obj, shipped)
@@ -175,6 +176,17 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
     ordered = ordering.apply_order(objects, rank)
     _assert_no_marker(ctx, ordered)
     return Rendered(environment=environment, objects=tuple(ordered), services=renders, warnings=tuple(ctx.warnings))
+
+
+# Objects every environment already holds (reconcile/environments.py, reconcile/digest.py).
+RESERVED_NAMES = frozenset({"env-config", "env-secret", "dockyard-digest-key"})
+
+
+def _refuse_reserved_names(ctx: Context, shipped: dict[tuple[str, str], dict[str, Any]]) -> None:
+    for kind, name in sorted(shipped):
+        if name in RESERVED_NAMES:
+            raise ctx.error(("name",), f"this project would render {kind} {name!r}, a name the environment reserves for its "
+                            "own configuration; rename the compose project, config, secret or service")
 
 
 def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
