@@ -74,7 +74,7 @@ def config(
             return
         from dockyard.compose.serialize import to_format
 
-        text = to_format(tree, format)
+        text = to_format(tree, format, raw=no_interpolate)
         print(text, end="" if text.endswith("\n") else "\n")
 
 

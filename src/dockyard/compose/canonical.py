@@ -380,6 +380,12 @@ def _file_mount(value: Any, path: tuple) -> Any:
     return {"source": value} if isinstance(value, str) else value
 
 
+def _secret_target(value: Any, path: tuple) -> Any:
+    if isinstance(value, dict) and "target" not in value and "source" in value:
+        value["target"] = f"/run/secrets/{value['source']}"
+    return value
+
+
 def _ports(value: Any, path: tuple) -> Any:
     if not isinstance(value, list):
         return value
@@ -407,13 +413,29 @@ def _build(value: Any, path: tuple) -> Any:
 
 
 def _ssh(value: Any, path: tuple) -> Any:
+    """``ssh`` becomes a mapping id → path (null for a bare id such as ``default``)."""
+    entries = [value] if isinstance(value, str) else value
+    if isinstance(entries, list):
+        return {key: (item if sep else None) for key, sep, item in (str(e).partition("=") for e in entries)}
+    return value
+
+
+def _ssh_typed(value: Any, path: tuple) -> Any:
     if isinstance(value, dict):
         return [f"{k}={v}" if v is not None else k for k, v in value.items()]
-    return [value] if isinstance(value, str) else value
+    return value
 
 
 def _ulimit(value: Any, path: tuple) -> Any:
     return value
+
+
+def _gpus(value: Any, path: tuple) -> Any:
+    return [{"count": "all"}] if value == "all" else value
+
+
+def _count(value: Any, path: tuple) -> Any:
+    return -1 if value == "all" else value
 
 
 def _maybe_external(value: Any, path: tuple) -> Any:
@@ -450,10 +472,11 @@ STRUCTURAL = compile_table(
         "services.*.volumes.[]": _volume_mount,
         "services.*.dns": _string_or_list,
         "services.*.devices.[]": _device,
-        "services.*.secrets.[]": _file_mount,
+        "services.*.secrets.[]": _then(_file_mount, _secret_target),
         "services.*.configs.[]": _file_mount,
         "services.*.ports": _ports,
         "services.*.ulimits.*": _ulimit,
+        "services.*.gpus": _gpus,
         "volumes.*": _maybe_external,
         "networks.*": _maybe_external,
         "secrets.*": _maybe_external,
@@ -581,12 +604,6 @@ def _mode(value: Any, path: tuple) -> Any:
     return value
 
 
-def _secret_target(value: Any, path: tuple) -> Any:
-    if isinstance(value, dict) and "target" not in value and "source" in value:
-        value["target"] = f"/run/secrets/{value['source']}"
-    return value
-
-
 def _ulimit_typed(value: Any, path: tuple) -> Any:
     return value
 
@@ -598,6 +615,9 @@ TYPED = compile_table(
         "services.*.build.labels": _key_value_mapping(""),
         "services.*.build.extra_hosts": _extra_hosts,
         "services.*.build.shm_size": _size,
+        "services.*.build.ssh": _ssh_typed,
+        "services.*.gpus.[].count": _count,
+        "services.*.deploy.resources.reservations.devices.[].count": _count,
         "services.*.command": _shell_command,
         "services.*.entrypoint": _shell_command,
         "services.*.environment": _key_value_mapping(None),
@@ -633,7 +653,6 @@ TYPED = compile_table(
         "services.*.tmpfs": _strings,
         "services.*.expose": _strings,
         "services.*.group_add": _strings,
-        "services.*.secrets.[]": _secret_target,
         "services.*.secrets.[].mode": _mode,
         "services.*.configs.[].mode": _mode,
         "services.*.ulimits.*": _ulimit_typed,

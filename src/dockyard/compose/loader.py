@@ -96,9 +96,9 @@ def load_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> t
 
 
 def resolve_tree(details: ConfigDetails, options: LoadOptions = LoadOptions()) -> tuple[dict, dict]:
-    """Phases 1-16 only: the printed tree and the disabled services' tree (no model binding)."""
+    """The tree ``config`` prints and the disabled services' tree, without binding the model."""
     loader = _Loader(details, options)
-    tree = loader.run()
+    tree = loader.run(printing=True)
     return tree, loader.disabled
 
 
@@ -116,10 +116,10 @@ class _Loader:
         self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read  # service -> (EnvFile entries with values, explicit environment)
         self.active_profiles: tuple[str, ...] = ()
 
-    def run(self) -> dict:
+    def run(self, *, printing: bool = False) -> dict:
         details = self.details
         tree = self.load_model(list(details.config_files), details.working_dir, details.environment, [])
-        return self.finish(tree)
+        return self.finish(tree, printing=printing)
 
     # -- per-file phases (1-8) -----------------------------------------------------------------
 
@@ -210,7 +210,9 @@ class _Loader:
         )
         tree = nested.load_model(list(paths), project_dir, environment, included)
         tree = _defaults(tree)
-        tree = _resolve_paths(tree, project_dir)
+        # absolute paths when the project resolves them, else relative to the including project
+        base = project_dir if self.options.resolve_paths else os.path.relpath(project_dir, self.details.working_dir)
+        tree = _resolve_paths(tree, base)
         self.positions.maps[:0] = nested.positions.maps
         return tree
 
@@ -230,7 +232,10 @@ class _Loader:
 
     # -- project phases (9-16) -------------------------------------------------------------------
 
-    def finish(self, tree: dict) -> dict:
+    def finish(self, tree: dict, *, printing: bool = False) -> dict:
+        """Phases 9-16. ``printing`` without interpolation stops after normalization: ``docker
+        compose config --no-interpolate`` prints compose-go's model dict as it is (every service,
+        no consistency check, no environment resolution, no typed form)."""
         from dockyard.compose.environment import active_profiles, project_name
 
         details, options = self.details, self.options
@@ -241,12 +246,16 @@ class _Loader:
         if not options.skip_normalization:
             from dockyard.compose.normalize import normalize
 
-            tree = normalize(tree, details.environment)
+            # without interpolation compose normalizes without the environment (bare KEYs stay)
+            tree = normalize(tree, {} if options.skip_interpolation else details.environment)
+        if printing and options.skip_interpolation:
+            return tree
         self.active_profiles = active_profiles(options.profiles, details.environment)
         self._split_profiles(tree)
         if not options.skip_consistency_check:
             self._check_consistency(tree)
         if not options.skip_resolve_environment:
+            self._resolve_bare_variables(tree)
             self._resolve_env_files(tree)
             self._resolve_label_files(tree)
         if options.collect_files:
@@ -278,6 +287,14 @@ class _Loader:
             raise errors[0]
         if errors:
             raise ComposeErrors(errors)
+
+    def _resolve_bare_variables(self, tree: dict) -> None:
+        """``environment: [HOME]``: a variable without a value takes the project environment's."""
+        from dockyard.compose.normalize import resolve_environment
+
+        for service in (tree.get("services") or {}).values():
+            if "environment" in service:
+                service["environment"] = resolve_environment(service["environment"], self.details.environment)
 
     def _resolve_env_files(self, tree: dict) -> None:
         environment = self.details.environment

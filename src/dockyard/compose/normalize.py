@@ -105,6 +105,11 @@ def _pre_start_hooks(service: dict) -> None:
             hooks[index] = merged["services"]["hook"]
 
 
+def resolve_environment(value: Any, environment: Mapping[str, str]) -> Any:
+    """Bare ``KEY`` entries take their value from ``environment``; unresolved ones stay bare."""
+    return _resolve(value, environment, keep_empty=True)
+
+
 def _resolve(value: Any, environment: Mapping[str, str], *, keep_empty: bool) -> Any:
     if isinstance(value, dict):
         resolved = {}

@@ -6,8 +6,8 @@ The loader's tree already has docker compose's value forms; printing adds its ou
 * a literal ``$`` is printed as ``$$``, so the output can be loaded again unchanged;
 * JSON only (Go's struct encoding): every service has ``command`` and ``entrypoint`` (null when
   unset), every network an ``ipam`` and every ``deploy`` a ``resources`` and ``placement``
-  (``{}`` when unset); ``x-`` keys are kept only at the top level; integral floats print as
-  integers (``"cpus": 1``).
+  (``{}`` when unset), every ``develop.watch`` entry an ``exec`` (command null); ``x-`` keys are
+  kept only at the top level; integral floats print as integers (``"cpus": 1``).
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ def _json_shape(tree: dict) -> dict:
         for port in service.get("ports") or []:
             for key in [k for k in port if k.startswith("x-")]:
                 del port[key]
+        for watch in (service.get("develop") or {}).get("watch") or []:
+            if isinstance(watch, dict):
+                watch.setdefault("exec", {"command": None})
         deploy = service.get("deploy")
         if isinstance(deploy, dict):
             deploy.setdefault("resources", {})
@@ -145,6 +148,10 @@ _YAML11_BOOLS = frozenset(
 
 
 def to_yaml(tree: dict) -> str:
+    return _dump_yaml(_yaml_shape(_printable(config_tree(tree))), sort_keys=False)
+
+
+def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -162,9 +169,9 @@ def to_yaml(tree: dict) -> str:
     Dumper.add_representer(str, represent_str)
     Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", "null"))
     return yaml.dump(
-        _yaml_shape(_printable(config_tree(tree))),
+        document,
         Dumper=Dumper,
-        sort_keys=False,
+        sort_keys=sort_keys,
         default_flow_style=False,
         allow_unicode=True,
         indent=2,
@@ -172,5 +179,15 @@ def to_yaml(tree: dict) -> str:
     )
 
 
-def to_format(tree: dict, fmt: str) -> str:
+def to_format(tree: dict, fmt: str, *, raw: bool = False) -> str:
+    """``raw``: the tree is compose-go's model dict (``--no-interpolate``): printed as it is, keys
+    sorted, with no escaping and none of the typed-struct output rules."""
+    if raw:
+        return _raw(tree, fmt)
     return to_json(tree) if fmt == "json" else to_yaml(tree)
+
+
+def _raw(tree: dict, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False)
+    return _dump_yaml(tree, sort_keys=True)

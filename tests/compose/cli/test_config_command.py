@@ -96,8 +96,10 @@ def test_project_name_option_names_resources(project):
     assert config_json("--project-name", "shop")["volumes"]["data"]["name"] == "shop_data"
 
 
-def test_no_interpolate_keeps_the_template(project):
-    assert config_json("--no-interpolate")["services"]["web"]["image"] == "nginx:$${TAG:-latest}"
+def test_no_interpolate_prints_the_model_with_templates_as_written(project):
+    document = config_json("--no-interpolate")
+    assert document["services"]["web"]["image"] == "nginx:${TAG:-latest}"
+    assert "debug" in document["services"]  # like docker compose: no profile filtering in this mode
 
 
 def test_literal_dollars_are_printed_escaped(project):
