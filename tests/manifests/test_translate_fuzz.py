@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import schema_errors
+from manifest_schemas import schema_errors
 from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions
 from dockyard.errors import DockyardError
 from dockyard.manifests import secretrefs
