@@ -112,10 +112,14 @@ def page(chromium, dashboard):
     context = chromium.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
+    problems: list[str] = []  # script errors and Content-Security-Policy violations
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     yield page
     for planted in (PLANTED_SECRET, TYPED_SECRET):
         assert planted not in page.content()
     context.close()
+    assert problems == []
 
 
 def screenshot(page, name: str) -> None:

@@ -14,6 +14,7 @@ from dockyard.dashboard.security import (
     TOKEN_COOKIE,
     CsrfGuard,
     HostGuard,
+    SecurityHeaders,
     TokenGate,
     csrf_token,
     is_loopback,
@@ -32,7 +33,8 @@ async def action(request):
 def guarded(token=None, allowed=None) -> Starlette:
     return Starlette(
         routes=[Route("/", page), Route("/act", action, methods=["POST"])],
-        middleware=[Middleware(HostGuard, allowed=allowed), Middleware(TokenGate, token=token), Middleware(CsrfGuard)],
+        middleware=[Middleware(SecurityHeaders), Middleware(HostGuard, allowed=allowed), Middleware(TokenGate, token=token),
+                    Middleware(CsrfGuard)],
     )
 
 
@@ -121,3 +123,12 @@ def test_loopback_binding_refuses_foreign_host_names():
     assert client.get("/").status_code == 400
     local = TestClient(guarded(allowed=["localhost", "127.0.0.1"]), base_url="http://127.0.0.1:8080")
     assert local.get("/").status_code == 200
+
+
+def test_every_response_forbids_framing_foreign_scripts_and_referrers():
+    response = TestClient(guarded(token="s3cret-token")).get("/")  # even a refusal carries them
+    assert response.status_code == 401
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"

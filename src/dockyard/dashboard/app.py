@@ -20,7 +20,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from dockyard.dashboard import views
-from dockyard.dashboard.security import LOOPBACK_HOSTS, CsrfGuard, HostGuard, TokenGate, csrf_token
+from dockyard.dashboard.security import (
+    LOOPBACK_HOSTS,
+    CsrfGuard,
+    HostGuard,
+    SecurityHeaders,
+    TokenGate,
+    csrf_token,
+)
 
 __all__ = ["create_app", "routes", "templates"]
 
@@ -78,6 +85,7 @@ def create_app(cluster, *, host: str = "127.0.0.1", token: str | None = None,
         routes=routes,
         lifespan=lifespan,
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(HostGuard, allowed=allowed_hosts),
             Middleware(TokenGate, token=token),
             Middleware(CsrfGuard),

@@ -8,6 +8,8 @@ logs) pass through untouched:
 * ``TokenGate``: binding anywhere else requires a token. ``?token=`` on a GET sets an HttpOnly
   cookie and redirects to the same URL without it (the token leaves the address bar and history);
   ``Authorization: Bearer`` works for scripts. Anything else gets a 401.
+* ``SecurityHeaders``: a Content-Security-Policy allowing only the dashboard's own scripts, no
+  framing (clickjacking), no referrer (a token in an address never leaks to another site).
 * ``CsrfGuard``: a double-submit token. Every response carries a random ``dockyard_csrf`` cookie,
   the pages repeat it in ``<meta name="csrf-token">`` and htmx sends it back as ``X-CSRF-Token``;
   a POST whose header does not match its cookie, or whose ``Origin`` is another site, gets a 403.
@@ -33,6 +35,7 @@ __all__ = [
     "TOKEN_COOKIE",
     "CsrfGuard",
     "HostGuard",
+    "SecurityHeaders",
     "TokenGate",
     "csrf_token",
     "is_loopback",
@@ -141,6 +144,35 @@ class TokenGate:
         cookie = _set_cookie(TOKEN_COOKIE, self.token, secure=scope["scheme"] == "https")
         response.raw_headers.append((b"set-cookie", cookie))
         await response(scope, receive, send)
+
+
+HEADERS = (
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                 b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                                 b"form-action 'self'; base-uri 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """Add ``HEADERS`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class CsrfGuard:
