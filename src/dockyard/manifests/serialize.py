@@ -5,7 +5,7 @@ small block-style emitter (PyYAML's pure-Python representer dominated the render
 projects). Key order is the order builders wrote (apiVersion, kind, metadata, spec ...). A
 string is written plain only when it matches a conservative pattern that no YAML 1.1 or 1.2
 reader can take for anything but a string; every other string is double-quoted with JSON
-escapes, which YAML reads identically. ``tests/manifests/test_serialize.py`` round-trips it.
+escapes, which YAML reads identically. ``tests/manifests/test_mapping_serialize.py`` round-trips it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Golden cases: ``golden/<case>/compose.yaml`` (+ optional ``environment.yaml``) rendered in-process
 must equal ``expected.yaml`` byte for byte, and the warnings ``warnings.txt``.
 
-Regenerate after an intended change with ``DOCKYARD_REGENERATE_GOLDEN=1 pytest tests/manifests/test_golden.py``
+Regenerate after an intended change with ``DOCKYARD_REGENERATE_GOLDEN=1 pytest tests/manifests/test_mapping_golden.py``
 and review the diff. Every golden object also passes the strict Kubernetes schemas.
 """
 
