@@ -110,8 +110,9 @@ def load_for_cli(args: ProjectArguments, *, stdin: str | None = None, bind: bool
     base_dir = os.path.abspath(args.project_directory) if args.project_directory else cwd
     source = DiskSource()
     os_environment = dict(os.environ)
+    env_files = [os.path.abspath(f) for f in args.env_files]  # relative to where the command runs
     # COMPOSE_FILE and friends may come from the .env of the directory the command runs in
-    discovery_env = project_environment(os_environment, base_dir, args.env_files, source)
+    discovery_env = project_environment(os_environment, base_dir, env_files, source)
     paths = find_config_files(list(args.files), cwd, discovery_env, source)
     if args.project_directory:
         working_dir = base_dir
@@ -119,7 +120,7 @@ def load_for_cli(args: ProjectArguments, *, stdin: str | None = None, bind: bool
         working_dir = cwd
     else:
         working_dir = os.path.dirname(paths[0])
-    environment = project_environment(os_environment, working_dir, args.env_files, source)
+    environment = project_environment(os_environment, working_dir, env_files, source)
     config_files = []
     for path in paths:
         if path == "-":

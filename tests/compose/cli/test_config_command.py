@@ -155,3 +155,10 @@ def test_bad_input_is_a_clean_error_never_a_traceback(project, text):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.output
+
+
+def test_env_file_option_is_relative_to_the_current_directory(project, monkeypatch):
+    (project / "app").mkdir()
+    (project / "app" / "compose.yaml").write_text("services:\n  web:\n    image: nginx:${TAG}\n")
+    (project / "here.env").write_text("TAG=here\n")
+    assert config_json("-f", "app/compose.yaml", "--env-file", "here.env")["services"]["web"]["image"] == "nginx:here"
