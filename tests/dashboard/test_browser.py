@@ -202,6 +202,21 @@ def test_a_secret_typed_into_the_form_is_set_and_never_shown(page, dashboard, ku
     assert "API_TOKEN" in kube.store_get("Secret", "env-secret", NAMESPACE)["data"]
 
 
+def test_an_environment_is_created_and_deleted_from_the_list(page, dashboard, kube):
+    from playwright.sync_api import expect
+
+    page.goto(dashboard.url + "/")
+    page.fill('input[name="name"]', "staging")
+    page.click("text=Create")
+    expect(page.locator('tr[data-environment="staging"]')).to_contain_text("empty")
+    assert kube.store_get("Namespace", "env-staging") is not None
+    page.once("dialog", lambda dialog: dialog.accept())  # "Delete environment staging and everything in it?"
+    page.locator('tr[data-environment="staging"] button.danger').click()
+    expect(page.locator('p[role="status"]')).to_have_text("Environment staging is being deleted.")
+    namespace = kube.store_get("Namespace", "env-staging")
+    assert namespace is None or namespace["metadata"].get("deletionTimestamp")
+
+
 def _edit_line(page, line: int, text: str) -> None:
     """Replace one line of the editor by typing, as a person would."""
     page.evaluate(f"dockyardEditor.focus(); dockyardEditor.setCursor({{line: {line - 1}, ch: 0}})")
