@@ -160,11 +160,11 @@ class _Loader:
                 load_base=lambda path: self._load_extends_base(path, working_dir, environment),
                 resets=self.last_resets,
             )
+        self.positions.maps.insert(0, document.positions)
         try:
             tree = merging.enforce_unicity(merging.merge(tree, data))
         except ComposeError as exc:
             raise _located(exc, name, self.positions) from None
-        self.positions.maps.insert(0, document.positions)
         if not self.options.skip_validation:
             self._validate_schema(tree, name)
             tree.pop("version", None)
@@ -423,12 +423,16 @@ def _location(file: str, where: Any) -> Location:
     return Location(getattr(where, "file", file), getattr(where, "line", None), getattr(where, "column", None))
 
 
+def _path_part(text: str) -> str | int:
+    text = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+    return int(text) if text.isdigit() else text
+
+
 def _located(error: ComposeError, file: str, positions: Mapping[tuple, Location]) -> ComposeError:
     if error.file is None:
         error.file = file
     if error.line is None and error.path:
-        parts = tuple(int(p) if p.isdigit() else p for p in str(error.path).split("."))
-        parts = parts[:-1] if parts and parts[-1] in ("[]",) else parts
+        parts = tuple(_path_part(p) for p in str(error.path).split(".") if p != "[]")
         while parts:
             where = positions.get(parts)
             if where is not None:
