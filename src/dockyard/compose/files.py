@@ -107,106 +107,24 @@ class Document:
 
 def parse_document(text: str, file: str) -> Document:
     """Parse a compose file with the go-yaml compatible parser (``dockyard.compose.yamlload``)."""
-    try:
-        from dockyard.compose.yamlload import parse_yaml
-    except ImportError:  # TODO(H1): remove once yamlload lands
-        return Document(file, _fallback_yaml(text, file))
+    from dockyard.compose.yamlload import parse_yaml
+
     parsed = parse_yaml(text, file)
-    return Document(
-        file,
-        parsed.data,
-        parsed.positions,
-        tuple(parsed.reset_paths),
-        tuple(parsed.override_paths),
-    )
-
-
-def _fallback_yaml(text: str, file: str) -> Any:
-    import re
-
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    for tag in ("!reset", "!override"):
-        Loader.add_constructor(tag, lambda loader, node: None)
-    try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        from dockyard.errors import YAMLError
-
-        mark = getattr(exc, "problem_mark", None)
-        raise YAMLError(
-            str(getattr(exc, "problem", exc)),
-            file=file,
-            line=mark.line + 1 if mark else None,
-            column=mark.column + 1 if mark else None,
-        ) from None
+    return Document(file, parsed.data, parsed.positions, tuple(parsed.reset_paths), tuple(parsed.override_paths))
 
 
 def parse_dotenv(text: str, lookup, *, file: str, raw: bool = False) -> dict[str, str]:
-    """Parse a ``.env`` / ``env_file`` text (``dockyard.compose.dotenv``)."""
-    try:
-        from dockyard.compose import dotenv
-    except ImportError:  # TODO(H1): remove once dotenv lands
-        return _fallback_dotenv(text)
+    """Parse a ``.env`` / ``env_file`` text (``dockyard.compose.dotenv``); ``raw``: ``format: raw``."""
+    from dockyard.compose import dotenv
+
     if raw:
         return dict(dotenv.parse_raw(text, file=file))
     return dict(dotenv.parse(text, lookup, file=file))
 
 
-def _fallback_dotenv(text: str) -> dict[str, str]:
-    values = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
-
-
 def interpolate_tree(data, environment, *, file: str, positions):
     """Substitute ``${...}`` in every string and apply compose's type casts (``dockyard.compose.interpolate``)."""
-    try:
-        from dockyard.compose.casts import COMPOSE_CASTS
-        from dockyard.compose.interpolate import interpolate
-    except ImportError:  # TODO(H1): remove once interpolate lands
-        return _fallback_interpolate(data, environment)
+    from dockyard.compose.casts import COMPOSE_CASTS
+    from dockyard.compose.interpolate import interpolate
+
     return interpolate(data, environment.get, casts=COMPOSE_CASTS, file=file, positions=positions)
-
-
-def _fallback_interpolate(data, environment):
-    import re
-
-    pattern = re.compile(r"\$(?:\$|\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
-
-    def substitute(text: str) -> str:
-        def one(match):
-            if match.group(0) == "$$":
-                return "$"
-            name = match.group(1) or match.group(3)
-            value = environment.get(name)
-            return value if value else (match.group(2) or "")
-
-        return pattern.sub(one, text)
-
-    def visit(value):
-        if isinstance(value, dict):
-            return {k: visit(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [visit(v) for v in value]
-        return substitute(value) if isinstance(value, str) else value
-
-    return visit(data)

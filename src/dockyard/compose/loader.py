@@ -11,7 +11,7 @@ For each file, in ``-f`` order (``_load_file``):
 7. validate the merged tree against the Compose schema;
 8. canonical form (short → long syntax), omit empty values, unicity again.
 
-Then, once for the whole project (``load_tree``):
+Then, once for the whole project (``_Loader.finish``):
 
 9.  default values (``build.context: .``);
 10. project name (``--project-name``, ``COMPOSE_PROJECT_NAME``, ``name:``, directory name);
@@ -112,8 +112,9 @@ class _Loader:
         self.referenced: dict[str, bytes] = {}
         self.referenced_size = 0
         self.disabled: dict[str, Any] = {}
+        # service -> (EnvFile entries with their values, explicit environment), for the model
         self.env_files: dict[str, tuple] = {}
-        self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read  # service -> (EnvFile entries with values, explicit environment)
+        self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read
         self.active_profiles: tuple[str, ...] = ()
 
     def run(self, *, printing: bool = False) -> dict:
@@ -276,10 +277,8 @@ class _Loader:
             tree["services"] = enabled
 
     def _check_consistency(self, tree: dict) -> None:
-        try:
-            from dockyard.compose import validation
-        except ImportError:  # TODO(H2b): remove once validation lands
-            return
+        from dockyard.compose import validation
+
         errors = validation.check(
             tree, positions=self.positions, file=_first_file(self.details), disabled=tuple(self.disabled)
         )
