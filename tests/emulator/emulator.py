@@ -139,6 +139,9 @@ class KubeEmulator:
 
     def _submit(self, coro: Any) -> Any:
         assert self._loop is not None, "the emulator is not running"
+        if threading.current_thread() is self._thread:
+            coro.close()
+            raise RuntimeError("KubeEmulator helpers are for test code; inside the emulator's loop use the store")
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         return future.result(timeout=30)
 
@@ -264,9 +267,10 @@ class KubeEmulator:
         if isinstance(lines, str):
             lines = lines.splitlines()
         lines = list(lines)
+        pods = self.resource_type("pods")
 
         def add() -> None:
-            pod_obj = self.store.peek(self.resource_type("pods"), namespace, pod)
+            pod_obj = self.store.peek(pods, namespace, pod)
             if pod_obj is None:
                 raise errors.not_found("pods", pod)
             name = container or ((pod_obj.get("spec") or {}).get("containers") or [{}])[0].get("name", "")

@@ -55,15 +55,15 @@ def list_type(names: tuple[str, ...], schema: Any = None) -> tuple[str, ...] | s
 
 def sub_schema(schema: Any, name: str | None) -> Any:
     """The schema of a field (name) or of list items (None) inside a structural schema."""
-    if schema is None:
+    if schema is None:          # built-in kinds: the LIST_TYPES table decides
         return None
     if name is None:
-        return schema.get("items")
+        return schema.get("items") or {}
     props = schema.get("properties")
     if props and name in props:
         return props[name]
     extra = schema.get("additionalProperties")
-    return extra if isinstance(extra, dict) else None
+    return extra if isinstance(extra, dict) else {}   # custom resources: undeclared lists are atomic
 
 
 def item_key(item: Any, keys: tuple[str, ...]) -> str:

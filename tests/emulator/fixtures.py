@@ -23,6 +23,10 @@ def kube(monkeypatch: pytest.MonkeyPatch) -> Iterator[KubeEmulator]:
         emulator.requests.clear()
         monkeypatch.setenv("KUBECONFIG", str(emulator.kubeconfig_path))
         yield emulator
+        bugs = list(emulator.server_errors) + list(emulator.simulator.errors)
+        if bugs:
+            pytest.fail(f"the Kubernetes emulator itself failed (a bug in tests/emulator, not in the code under "
+                        f"test): {bugs!r}", pytrace=False)
     finally:
         emulator.stop()
 

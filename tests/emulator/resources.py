@@ -194,7 +194,7 @@ def crd_resource_types(crd: dict[str, Any]) -> list[ResourceType]:
         if not version.get("served", True):
             continue
         subresources = frozenset((version.get("subresources") or {}).keys())
-        schema = (version.get("schema") or {}).get("openAPIV3Schema")
+        schema = (version.get("schema") or {}).get("openAPIV3Schema") or {}
         result.append(ResourceType(
             group=spec.get("group", ""), version=version["name"], plural=names.get("plural", ""),
             kind=names.get("kind", ""), namespaced=spec.get("scope", "Namespaced") == "Namespaced",

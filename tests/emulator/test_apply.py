@@ -200,3 +200,33 @@ def test_update_takes_ownership_of_changed_fields(kube_client):
     after = kube_client.patch(ConfigMap, "a", {"data": {"k": "2"}}, namespace="default", field_manager="editor")
     assert owned(after, "dockyard") == {"f:data": {"f:j": {}}}
     assert owned(after, "editor") == {"f:data": {"f:k": {}}}
+
+
+WIDGETS = {
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.example.com"},
+    "spec": {"group": "example.com", "scope": "Namespaced",
+             "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+             "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                 "type": "object", "properties": {"spec": {"type": "object", "properties": {
+                     "files": {"type": "array", "items": {"type": "object"}},
+                     "ports": {"type": "array", "x-kubernetes-list-type": "map",
+                               "x-kubernetes-list-map-keys": ["name"], "items": {"type": "object"}}}}}}}}]},
+}
+
+
+def test_custom_resource_lists_are_atomic_unless_the_schema_says_map(kube):
+    kube.store_put(WIDGETS)
+    path = "/apis/example.com/v1/namespaces/default/widgets/w"
+
+    def apply(manager: str, spec: dict, **params: str):
+        body = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}, "spec": spec}
+        return kube.http("PATCH", path, json_body=body, content_type="application/apply-patch+yaml",
+                         params={"fieldManager": manager, **params})
+
+    apply("one", {"files": [{"name": "a"}], "ports": [{"name": "http", "port": 80}]})
+    conflict = apply("two", {"files": [{"name": "b"}], "ports": [{"name": "https", "port": 443}]})
+    assert conflict.status_code == 409 and conflict.json()["details"]["causes"][0]["field"] == ".spec.files"
+    after = apply("two", {"files": [{"name": "b"}], "ports": [{"name": "https", "port": 443}]}, force="true").json()
+    assert after["spec"]["ports"] == [{"name": "http", "port": 80}, {"name": "https", "port": 443}]
+    assert after["spec"]["files"] == [{"name": "b"}], "an atomic list belongs to its last applier"
