@@ -41,3 +41,9 @@ def test_two_services_normalising_to_one_name_is_an_error_naming_both():
 def test_config_keys_are_valid_for_configmaps():
     assert config_key("nginx/conf.d/site.conf") == "nginx__conf.d__site.conf"
     assert config_key("a b") == "a_b"
+
+
+def test_dns_subdomains_for_configmap_secret_and_claim_names():
+    from dockyard.manifests.names import is_dns_subdomain
+
+    assert is_dns_subdomain("team-data.v1") and not is_dns_subdomain("Team_Data") and not is_dns_subdomain("a..b")

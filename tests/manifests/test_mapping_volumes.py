@@ -132,3 +132,9 @@ def test_changing_a_shipped_file_changes_the_pod_template_so_the_service_rolls()
 
 def test_a_service_without_shipped_content_has_no_content_digest():
     assert _digest(render(service())) is None
+
+
+def test_an_external_volume_whose_name_kubernetes_rejects_is_normalised_with_a_warning():
+    rendered = render(service(volumes=(_volume("shared", "/s"),)), volumes={"shared": Volume(key="shared", name="Team_Data", external=True)})
+    assert _pod(rendered)["volumes"][0]["persistentVolumeClaim"] == {"claimName": "team-data"}
+    assert any("'team-data'" in w.message for w in rendered.warnings)

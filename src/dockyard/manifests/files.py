@@ -176,7 +176,11 @@ def _file_mount(ctx: Context, section: str, obj: FileObject, ref: FileReference,
     if not target.startswith("/"):
         target = default_dir + target
     key = names.config_key(obj.key)
-    source_name = obj.name if obj.external else _object_name(obj)
+    external_ok = obj.external and names.is_dns_subdomain(obj.name)
+    source_name = obj.name if external_ok else _object_name(obj)
+    if obj.external and not external_ok:
+        ctx.warn((section, obj.key), f"external {section[:-1]} {obj.name!r} is not a Kubernetes name; using "
+                 f"{source_name!r}")
     if not obj.external:
         content = _content(ctx, section, obj)
         if isinstance(content, str):

@@ -45,6 +45,14 @@ def is_dns_1035(name: str) -> bool:
     return len(name) <= DNS_LABEL_MAX and bool(DNS_1035.fullmatch(name))
 
 
+def is_dns_subdomain(name: str) -> bool:
+    """What Kubernetes accepts as the name of a ConfigMap, Secret or PersistentVolumeClaim."""
+    return len(name) <= 253 and all(_DNS_LABEL_PART.fullmatch(part) for part in name.split("."))
+
+
+_DNS_LABEL_PART = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
+
+
 def config_key(text: str) -> str:
     """A valid ConfigMap/Secret data key for a file name or relative path (``a/b.conf`` → ``a__b.conf``)."""
     key = re.sub(r"[^-._a-zA-Z0-9]", "_", text.replace("/", "__"))

@@ -70,7 +70,9 @@ def _size(ctx: Context, volume: Volume, text: str) -> str:
 
 
 def claim_name(volume: Volume) -> str:
-    return volume.name if volume.external else names.dns_label(volume.name)
+    if volume.external and names.is_dns_subdomain(volume.name):
+        return volume.name
+    return names.dns_label(volume.name)
 
 
 def access_mode(ctx: Context, volume: Volume) -> str:
@@ -118,6 +120,9 @@ def _named(ctx: Context, service: Service, index: int, entry: ServiceVolume, sto
     volume = ctx.project.volumes.get(entry.source or "")
     if volume is None:
         raise ctx.error(path, f"volume {entry.source!r} is not declared in the top-level volumes section")
+    if volume.external and not names.is_dns_subdomain(volume.name):
+        ctx.warn(("volumes", volume.key), f"external volume {volume.name!r} is not a Kubernetes name; "
+                 f"using the claim {claim_name(volume)!r}", service.name)
     name = names.joined("data", volume.key)
     storage.add({"name": name, "persistentVolumeClaim": {"claimName": claim_name(volume)}}, _mount(name, entry))
     if not volume.external and access_mode(ctx, volume) in EXCLUSIVE_MODES:  # read-only too: attach is per node
