@@ -13,7 +13,8 @@ from typing import Any
 from dockyard.manifests.resources import quantity_value
 
 WORKLOAD_KINDS = ("Deployment", "DaemonSet", "StatefulSet", "Pod", "Job", "CronJob", "ReplicationController")
-ASPECTS = ("kind", "image", "env", "ports", "service-ports", "services", "probes", "resources", "volumes", "replicas")
+ASPECTS = ("kind", "image", "env", "ports", "service-ports", "services", "probes", "resources", "volumes", "replicas",
+           "claims")
 
 
 def _items(objects: list[dict]) -> list[dict]:
@@ -115,6 +116,12 @@ def facts(objects: list[dict]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def claims(objects: list[dict]) -> list[tuple]:
+    """The PersistentVolumeClaims as (access modes, requested bytes), names aside (conventions differ)."""
+    return sorted((tuple(o["spec"].get("accessModes") or ()), quantity_value(str(o["spec"]["resources"]["requests"]["storage"])))
+                  for o in _items(objects) if o["kind"] == "PersistentVolumeClaim")
+
+
 def differences(kompose: list[dict], dockyard: list[dict]) -> dict[str, list[str]]:
     """aspect -> details, for every aspect where dockyard differs from kompose.
 
@@ -127,6 +134,9 @@ def differences(kompose: list[dict], dockyard: list[dict]) -> dict[str, list[str
 
     def add(aspect: str, detail: str) -> None:
         out.setdefault(aspect, []).append(detail)
+
+    if claims(kompose) != claims(dockyard):
+        add("claims", f"{claims(kompose)} vs {claims(dockyard)}")
 
     for name in sorted(set(theirs) | set(ours)):
         if name not in ours or name not in theirs:

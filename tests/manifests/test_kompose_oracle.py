@@ -2,7 +2,8 @@
 
 Every case runs: its compose input is loaded with dockyard's loader, translated, checked against
 the strict Kubernetes schemas, and compared semantically with kompose's expected objects
-(``kompose_compare``). The differences dockyard intends are listed below with their reason; a
+(``kompose_compare``: per service kind, image, env, ports, Services, probes, resources, mounts,
+replicas; claims by access mode and size). The differences dockyard intends are listed below with their reason; a
 case passes only when the aspects that differ are exactly the listed ones (so a stale entry fails
 too). Cases dockyard rejects on purpose assert the error, and when a policy is the reason they
 are compared again with that policy allowed.
@@ -29,6 +30,8 @@ CMD_SHELL = "a string/CMD-SHELL healthcheck runs through /bin/sh -c; kompose pas
 ONE_SHOT = "restart: no / on-failure runs to completion as a batch/v1 Job; kompose makes a bare Pod"
 KOMPOSE_LABELS = "kompose.* labels are kompose options, not compose; dockyard does not read them"
 NO_FLAG = "kompose was run with a flag dockyard does not offer"
+CLAIM_SIZE = "a claim defaults to 1Gi (kompose: 100Mi); size comes from x-dockyard or driver_opts"
+HOST_PATH_CLAIM = "a host path is never turned into an empty claim (kompose makes a PVC for it)"
 
 INTENDED: dict[str, dict[str, str]] = {
     "v2": {"kind": ONE_SHOT, "services": KOMPOSE_LABELS + " (kompose.service.type=loadbalancer splits TCP/UDP Services)"},
@@ -36,22 +39,25 @@ INTENDED: dict[str, dict[str, str]] = {
     "configmap-volume": {"services": HEADLESS},
     "configmap-volume-withlabel": {"services": HEADLESS},
     "configmap-pod": {"kind": ONE_SHOT, "env": "inline environment wins over env_file, as in docker compose (kompose lets the file win)"},
-    "change-in-volume-emptydir": {"service-ports": NO_FAKE_PORT, "volumes": NO_FLAG + " (--volumes emptyDir): named volumes are PVCs"},
-    "change-in-volume-emptyvols": {"service-ports": NO_FAKE_PORT, "volumes": NO_FLAG + " (--emptyvols): named volumes are PVCs"},
+    "change-in-volume-emptydir": {"service-ports": NO_FAKE_PORT, "volumes": NO_FLAG + " (--volumes emptyDir): named volumes are PVCs",
+                                  "claims": NO_FLAG + " (--volumes emptyDir): named volumes are PVCs"},
+    "change-in-volume-emptyvols": {"service-ports": NO_FAKE_PORT, "volumes": NO_FLAG + " (--emptyvols): named volumes are PVCs",
+                                   "claims": NO_FLAG + " (--emptyvols): named volumes are PVCs"},
     "multiple-files": {"services": HEADLESS},
     "healthcheck": {"probes": CMD_SHELL + "; " + KOMPOSE_LABELS + " (http/tcp probes from kompose.service.healthcheck.*)"},
-    "statefulset": {"kind": NO_FLAG + " (--controller statefulset)", "volumes": "one shared PVC per named volume, not volumeClaimTemplates"},
+    "statefulset": {"kind": NO_FLAG + " (--controller statefulset)", "volumes": "one shared PVC per named volume, not volumeClaimTemplates",
+                    "claims": "one shared PVC per named volume, not volumeClaimTemplates"},
     "cronjob": {"kind": KOMPOSE_LABELS + " (kompose.cronjob.*): a one-shot service is a Job", "services": HEADLESS},
-    "multiple-type-volumes": {"services": HEADLESS},
+    "multiple-type-volumes": {"services": HEADLESS, "claims": CLAIM_SIZE},
     "envvars-interpolation": {"services": HEADLESS},
     "single-file-output": {"services": "Service names are DNS-1035 labels (front-end); kompose keeps front_end, which the API rejects"},
     "external-traffic-policy-v1": {"services": KOMPOSE_LABELS + " (LoadBalancer split per protocol as front-end-tcp)"},
-    "fsgroup": {"services": HEADLESS},
+    "fsgroup": {"services": HEADLESS, "claims": CLAIM_SIZE},
     "compose-env-no-interpolation": {"image": NO_FLAG + " (--no-interpolate): dockyard always interpolates like compose",
                                      "env": NO_FLAG + " (--no-interpolate)"},
     "envfile-interpolation": {"kind": ONE_SHOT, "env": "env_file values are interpolated like docker compose "
                               "(COMPOSE_PROFILES=elasticsearch, checked with docker-compose config)"},
-    "vols-subpath": {"services": HEADLESS},
+    "vols-subpath": {"services": HEADLESS, "claims": CLAIM_SIZE},
     "initcontainer": {"services": HEADLESS},
     "hpa": {"services": HEADLESS},
     "network-mode-service": {"kind": "network_mode: service:X keeps its own pod (warning); kompose merges the containers into X's pod"},
@@ -64,8 +70,9 @@ INTENDED: dict[str, dict[str, str]] = {
     "legacy-memcpu": {"service-ports": NO_FAKE_PORT},
     "legacy-memcpu-partial": {"service-ports": NO_FAKE_PORT},
     # compared again with the policy allowed (see REJECTED)
-    "volume-mounts-windows": {"volumes": "an allowed host path is a hostPath volume; kompose silently makes an empty PVC"},
-    "service-group-volume": {"kind": NO_FLAG + " (--service-group-mode): one workload per service"},
+    "volume-mounts-windows": {"volumes": "an allowed host path is a hostPath volume; kompose silently makes an empty PVC",
+                              "claims": HOST_PATH_CLAIM},
+    "service-group-volume": {"kind": NO_FLAG + " (--service-group-mode): one workload per service", "claims": HOST_PATH_CLAIM},
     "security-contexts": {"kind": NO_FLAG + " (--service-group-mode label): one workload per service",
                           "service-ports": "each service keeps its own Service ports", "services": "each service keeps its own Service"},
 }
