@@ -36,7 +36,7 @@ def image(ctx: Context, service: Service) -> str:
         if service.build is not None:
             raise ctx.error((*path, "build"), "dockyard deploys images and does not build them: build and push the "
                             "image, then set image: (build can stay for docker compose)")
-        raise ctx.error(path, "has no image")
+        raise ctx.error(path, "has no image: set image: to what the cluster should run")
     if service.build is not None:
         ctx.warn((*path, "build"), f"build is ignored; the cluster pulls {secretrefs.unmark(service.image)}", service.name)
     return service.image
