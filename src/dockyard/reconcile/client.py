@@ -78,6 +78,7 @@ KINDS: dict[tuple[str, str], Kind] = {
         Kind("apiextensions.k8s.io/v1", "CustomResourceDefinition", "customresourcedefinitions", namespaced=False),
         Kind("dockyard.dev/v1alpha1", "Composition", "compositions"),
         Kind("dockyard.dev/v1alpha1", "Environment", "environments", namespaced=False),
+        Kind("dockyard.dev/v1alpha1", "Workspace", "workspaces"),
     )
 }
 

@@ -1,0 +1,246 @@
+"""Workspaces in the cluster: the one reconcile the controller (and ``--local`` CLI runs) call, and the
+small verbs ``dockyard workspace`` uses to write Workspace resources.
+
+``reconcile(client, name, namespace, spec, generation)`` is level-based and idempotent:
+
+1. read the spec (``manifests.workspace.WorkspaceSpec``; a bad spec is an ``InvalidWorkspace``);
+2. look at the connected environment: its namespace, Services and NetworkPolicies (a missing
+   environment runs the workspace unconnected and says so in the status);
+3. create the home claim if absent (never rewritten: it must survive every reconnect), apply the
+   workload (server-side apply, field manager ``dockyard``);
+4. write the status last: connected environment, reachable services (name → DNS → ports), the pod,
+   and the conditions ``Ready``, ``Connected`` and ``Admitted`` (the environment's NetworkPolicies
+   evaluated against the pod's labels and its namespace's labels).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dockyard.errors import DockyardError, TerminalError
+from dockyard.manifests.result import LABEL_ENVIRONMENT, LABEL_MANAGED_BY
+from dockyard.manifests.workspace import (
+    DEFAULT_DOMAIN,
+    DEFAULT_NAMESERVER,
+    GROUP_VERSION,
+    KIND,
+    LABEL_WORKSPACE,
+    ClusterDNS,
+    WorkspaceSpec,
+    env_namespace,
+    home_claim,
+    labels,
+    network_policy_admits,
+    reachable_services,
+    workload,
+    workspace_resource,
+)
+from dockyard.reconcile.client import Client
+
+DNS_NAMESPACE = "kube-system"
+DNS_SERVICE = "kube-dns"
+
+__all__ = [
+    "WorkspaceSummary",
+    "cluster_dns",
+    "connect",
+    "create",
+    "delete",
+    "delete_objects",
+    "disconnect",
+    "get",
+    "list_workspaces",
+    "reconcile",
+    "workspace_namespace",
+]
+
+
+def workspace_namespace(name: str) -> str:
+    return f"ws-{name}"
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _condition(type_: str, ok: bool, reason: str, message: str, generation: int | None) -> dict[str, Any]:
+    return {"type": type_, "status": "True" if ok else "False", "reason": reason, "message": message,
+            "observedGeneration": generation, "lastTransitionTime": _now()}
+
+
+def cluster_dns(client: Client) -> ClusterDNS:
+    """The cluster DNS service's ClusterIP (``kube-system/kube-dns``), or the usual default when unreadable."""
+    try:
+        found = client.list("v1", "Service", DNS_NAMESPACE, fields={"metadata.name": DNS_SERVICE})
+    except DockyardError:  # reading kube-system may be forbidden: the default is the common value
+        found = []
+    ip = ((found[0].get("spec") or {}).get("clusterIP") if found else None) or DEFAULT_NAMESERVER
+    return ClusterDNS(nameserver=ip, domain=DEFAULT_DOMAIN)
+
+
+def _environment_exists(client: Client, environment: str) -> bool:
+    live = client.get("v1", "Namespace", env_namespace(environment))
+    return live is not None and (live["metadata"].get("labels") or {}).get(LABEL_ENVIRONMENT) == environment
+
+
+def _admission(client: Client, ws: WorkspaceSpec, services: list[dict]) -> tuple[bool, str]:
+    """Whether every NetworkPolicy of the environment admits the workspace pod towards every service."""
+    namespace = client.get("v1", "Namespace", ws.namespace) or {"metadata": {}}
+    namespace_labels = {"kubernetes.io/metadata.name": ws.namespace, **(namespace["metadata"].get("labels") or {})}
+    policies = client.list("networking.k8s.io/v1", "NetworkPolicy", env_namespace(ws.environment))
+    targets = [(s["metadata"]["name"], (s.get("spec") or {}).get("selector") or {}) for s in services] or [("", {})]
+    for policy in policies:
+        for service, target in targets:
+            if not network_policy_admits(policy, source_namespace=ws.namespace, namespace_labels=namespace_labels,
+                                         pod_labels=labels(ws), target_labels=target):
+                what = f"service {service}" if service else "the environment"
+                return False, f"NetworkPolicy {policy['metadata']['name']} does not admit this workspace to {what}"
+    return True, f"admitted by {len(policies)} NetworkPolicies" if policies else "no NetworkPolicy restricts it"
+
+
+def _ready(deployment: Mapping[str, Any] | None) -> tuple[bool, str]:
+    status = (deployment or {}).get("status") or {}
+    if status.get("readyReplicas", 0) >= 1 and status.get("updatedReplicas", 0) >= 1:
+        return True, "the workspace pod is running"
+    return False, "waiting for the workspace pod to start"
+
+
+def _pod_name(client: Client, ws: WorkspaceSpec) -> str | None:
+    pods = client.list("v1", "Pod", ws.namespace, labels={LABEL_WORKSPACE: ws.name})
+    running = [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+    return running[0]["metadata"]["name"] if running else None
+
+
+def reconcile(client: Client, name: str, namespace: str, spec: Mapping[str, Any] | None,
+              generation: int | None = None, *, dns: ClusterDNS | None = None,
+              previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Make Workspace ``namespace/name`` run as ``spec`` says; writes and returns its status.
+
+    ``previous`` is the status read with the object: conditions that did not change keep their
+    ``lastTransitionTime`` (API conventions), so a resync of a settled workspace changes nothing.
+    """
+    ws = WorkspaceSpec.from_resource(name, namespace, spec)
+    wanted = ws.environment
+    env_found = wanted is not None and _environment_exists(client, wanted)
+    if wanted and not env_found:
+        ws = ws.connected_to(None)
+    if client.get("v1", "PersistentVolumeClaim", ws.claim_name, namespace) is None:
+        client.apply(home_claim(ws))
+    deployment = client.apply(workload(ws, dns or cluster_dns(client)), force=True)
+    services = client.list("v1", "Service", env_namespace(wanted)) if env_found else []
+    ready, ready_message = _ready(deployment)
+    conditions = [_condition("Ready", ready, "PodReady" if ready else "PodNotReady", ready_message, generation)]
+    if not wanted:
+        conditions.append(_condition("Connected", False, "NotConnected", "not connected to an environment", generation))
+    elif not env_found:
+        conditions.append(_condition("Connected", False, "EnvironmentNotFound",
+                                     f"environment {wanted!r} does not exist (no namespace {env_namespace(wanted)})",
+                                     generation))
+    else:
+        conditions.append(_condition("Connected", True, "Connected",
+                                     f"services of {wanted} resolve by name (search {env_namespace(wanted)} first)",
+                                     generation))
+        admitted, why = _admission(client, ws, services)
+        conditions.append(_condition("Admitted", admitted, "Admitted" if admitted else "DeniedByNetworkPolicy", why,
+                                     generation))
+    status = {
+        "observedGeneration": generation,
+        "connectedEnvironment": wanted if env_found else None,
+        "pod": _pod_name(client, ws),
+        "services": reachable_services(wanted, services) if env_found else [],
+        "conditions": _keep_transition_times(conditions, (previous or {}).get("conditions") or []),
+    }
+    client.apply_status({"apiVersion": GROUP_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": namespace},
+                         "status": status})
+    return status
+
+
+def _keep_transition_times(conditions: list[dict], before: list[Mapping[str, Any]]) -> list[dict]:
+    old = {c.get("type"): c for c in before}
+    for condition in conditions:
+        was = old.get(condition["type"])
+        if was and was.get("status") == condition["status"] and was.get("lastTransitionTime"):
+            condition["lastTransitionTime"] = was["lastTransitionTime"]
+    return conditions
+
+
+def delete_objects(client: Client, name: str, namespace: str, *, keep_home: bool = True) -> None:
+    """What deleting a Workspace removes: its workload, and its home claim only when asked."""
+    client.delete("apps/v1", "Deployment", name, namespace)
+    if not keep_home:
+        client.delete("v1", "PersistentVolumeClaim", f"{name}-home", namespace)
+
+
+# ---------------------------------------------------------------- the CLI's verbs on Workspace resources
+
+def _require_environment(client: Client, environment: str) -> None:
+    if not _environment_exists(client, environment):
+        raise TerminalError(f"environment {environment!r} does not exist (no namespace {env_namespace(environment)}); "
+                            f"run: dockyard env create {environment}")
+
+
+def create(client: Client, ws: WorkspaceSpec) -> dict[str, Any]:
+    """Store the Workspace (and its namespace, labelled as dockyard's); an existing one keeps its home."""
+    if ws.environment:
+        _require_environment(client, ws.environment)
+    client.apply({"apiVersion": "v1", "kind": "Namespace",
+                  "metadata": {"name": ws.namespace, "labels": {LABEL_MANAGED_BY: "dockyard"}}})
+    return client.apply(workspace_resource(ws), force=True)
+
+
+def get(client: Client, name: str, namespace: str) -> dict[str, Any]:
+    live = client.get(GROUP_VERSION, KIND, name, namespace)
+    if live is None:
+        raise TerminalError(f"workspace {name!r} does not exist in namespace {namespace}; "
+                            f"run: dockyard workspace create {name}")
+    return live
+
+
+def connect(client: Client, name: str, namespace: str, environment: str) -> dict[str, Any]:
+    """Point the Workspace at ``environment`` (checked to exist first); its home volume stays."""
+    get(client, name, namespace)
+    _require_environment(client, environment)
+    return client.merge_patch(GROUP_VERSION, KIND, name, namespace, {"spec": {"environment": environment}})
+
+
+def disconnect(client: Client, name: str, namespace: str) -> dict[str, Any]:
+    get(client, name, namespace)
+    return client.merge_patch(GROUP_VERSION, KIND, name, namespace, {"spec": {"environment": None}})
+
+
+def delete(client: Client, name: str, namespace: str, *, keep_home: bool = True) -> bool:
+    """Delete the Workspace resource and what it runs; the home claim is kept unless ``keep_home`` is false."""
+    gone = client.delete(GROUP_VERSION, KIND, name, namespace)
+    delete_objects(client, name, namespace, keep_home=keep_home)
+    return gone
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceSummary:
+    name: str
+    namespace: str
+    environment: str | None  # what the spec asks for
+    connected: str | None  # what the status reports
+    ready: bool
+    image: str
+    services: tuple[dict, ...]
+
+
+def _summary(obj: Mapping[str, Any]) -> WorkspaceSummary:
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+    return WorkspaceSummary(obj["metadata"]["name"], obj["metadata"]["namespace"], spec.get("environment"),
+                            status.get("connectedEnvironment"), ready, spec.get("image", ""),
+                            tuple(status.get("services") or ()))
+
+
+def list_workspaces(client: Client, namespace: str | None = None) -> list[WorkspaceSummary]:
+    return sorted((_summary(o) for o in client.list(GROUP_VERSION, KIND, namespace)),
+                  key=lambda s: (s.namespace, s.name))
+
+
+def summary(obj: Mapping[str, Any]) -> WorkspaceSummary:
+    return _summary(obj)
