@@ -112,8 +112,18 @@ _ORDERS = {
     "services.*.deploy": ("mode", "replicas", "labels", "update_config", "rollback_config", "resources",
                           "restart_policy", "placement", "endpoint_mode"),
     "services.*.deploy.resources": ("limits", "reservations"),
+    "services.*.deploy.update_config": ("parallelism", "delay", "failure_action", "monitor", "max_failure_ratio",
+                                        "order"),
+    "services.*.deploy.rollback_config": ("parallelism", "delay", "failure_action", "monitor", "max_failure_ratio",
+                                          "order"),
+    "services.*.deploy.restart_policy": ("condition", "delay", "max_attempts", "window"),
+    "services.*.deploy.resources.*": ("cpus", "memory", "pids", "devices", "generic_resources"),
+    "services.*.deploy.resources.*.devices.[]": ("capabilities", "driver", "count", "device_ids", "options"),
+    "services.*.gpus.[]": ("capabilities", "driver", "count", "device_ids", "options"),
     "services.*.ulimits.*": ("soft", "hard"),
     "services.*.depends_on.*": ("condition", "restart", "required"),
+    "services.*.develop.watch.[]": ("path", "action", "target", "exec", "ignore", "include", "initial_sync"),
+    "networks.*.ipam": ("driver", "config", "options"),
     "*.*": ("name",),
 }
 
