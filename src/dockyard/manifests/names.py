@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 DNS_LABEL_MAX = 63
 _INVALID = re.compile(r"[^a-z0-9-]+")
@@ -23,6 +24,7 @@ def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+@lru_cache(maxsize=8192)
 def dns_label(name: str, *, limit: int = DNS_LABEL_MAX, prefix_if_digit: str = "s") -> str:
     """``Front_End.v2`` → ``front-end-v2``; over ``limit`` → ``<prefix>-<hash of the original>``."""
     label = _DASHES.sub("-", _INVALID.sub("-", name.lower().replace("_", "-").replace(".", "-"))).strip("-")

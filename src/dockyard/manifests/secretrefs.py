@@ -101,15 +101,27 @@ class SecretEnv:
 _COMPOSE_KEYS = {"env_files": "env_file", "values": "values"}  # model field -> compose key, where they differ
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_ATOMS = (int, float, bool, type(None), bytes)
+_SHAPES: dict[type, tuple[str, tuple[str, ...]]] = {}  # type -> (shape, dataclass field names)
+_SEQUENCES = (tuple, list, frozenset, set)
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELDS.get(cls)
-    if names is None:
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.compare)
-    return names
+def _shape(kind: type) -> tuple[str, tuple[str, ...]]:
+    shape = _SHAPES.get(kind)
+    if shape is None:
+        if kind is str:
+            shape = ("str", ())
+        elif issubclass(kind, (int, float, bytes, type(None))):
+            shape = ("atom", ())
+        elif dataclasses.is_dataclass(kind):
+            shape = ("dataclass", tuple(f.name for f in dataclasses.fields(kind) if f.compare))
+        elif issubclass(kind, Mapping):
+            shape = ("mapping", ())
+        elif issubclass(kind, _SEQUENCES):
+            shape = ("sequence", ())
+        else:
+            shape = ("atom", ())
+        _SHAPES[kind] = shape
+    return shape
 
 
 def _marked(text: str) -> bool:
@@ -122,20 +134,17 @@ def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
     The fast yes/no twin of ``scan``, which only runs to locate what this found. Collections of
     strings are joined and searched in one C-level pass.
     """
-    kind = type(value)
-    if kind is str:
+    shape, names = _shape(type(value))
+    if shape == "str":
         return OPEN in value or CLOSE in value
-    if kind in _ATOMS:
-        return False
-    names = _FIELDS.get(kind)
-    if names is not None or dataclasses.is_dataclass(value):
-        return any(contains_marker(getattr(value, name)) for name in names or _field_names(kind) if name not in skip)
-    if isinstance(value, Mapping):
+    if shape == "dataclass":
+        return any(contains_marker(getattr(value, name)) for name in names if name not in skip)
+    if shape == "mapping":
         try:
             return _marked("".join(value)) or _marked("".join(value.values()))
         except TypeError:
             return any(contains_marker(k) or contains_marker(v) for k, v in value.items())
-    if kind is tuple or kind is list or kind is frozenset or kind is set:
+    if shape == "sequence":
         try:
             return _marked("".join(value))
         except TypeError:

@@ -184,11 +184,14 @@ def workload(ctx: Context, service: Service, pod: dict[str, Any], exclusive_clai
         user_annotations.pop(key, None)
     annotations = {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
     meta = labels.metadata(dns, ctx.namespace, {**user_labels, **labels.for_service(ctx.environment, dns)}, annotations)
-    pod_labels, pod_annotations, _ = labels.split_user_labels(service.labels)
-    for key in [k for k in service.labels if labels.is_reserved(k)]:
-        pod_labels.pop(key, None)
-        pod_annotations.pop(key, None)
-    pod_annotations.update({k: str(v) for k, v in sorted(service.annotations.items())})
+    if service.deploy and service.deploy.labels:
+        pod_labels, pod_annotations, _ = labels.split_user_labels(service.labels)
+        for key in [k for k in service.labels if labels.is_reserved(k)]:
+            pod_labels.pop(key, None)
+            pod_annotations.pop(key, None)
+        pod_annotations.update({k: str(v) for k, v in sorted(service.annotations.items())})
+    else:
+        pod_labels, pod_annotations = dict(user_labels), dict(annotations)
     template = _template(ctx, service, pod, pod_labels, pod_annotations)
     count = replicas(service)
     if kind_ == "Job":
