@@ -59,7 +59,8 @@ def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, cont
     assert kube.store_get("Service", "web", "env-dev") is not None
     assert claim_names(kube) == ["shop-data"]
     assert {s["name"] for s in done["status"]["services"]} == {"web", "api", "db"}
-    wait_until(lambda: [r for r, _ in events_about(kube)].count("RolloutStarted") == 3, what="3 RolloutStarted")
+    wait_until(lambda: ("RolloutStarted", "Rolling out 3 services: api, db, web") in events_about(kube),
+               what="RolloutStarted naming the 3 services")
     assert "Applied" in [reason for reason, _ in events_about(kube)]
 
 
@@ -147,12 +148,16 @@ def test_deployment_status_changes_flow_into_the_composition_status_and_events(k
     ready = wait_until(lambda: condition(composition(kube), "Ready").get("status") == "True" and composition(kube),
                        what="Ready=True")
     assert ready["status"]["ready"] == "3/3"
-    def completes():  # kopf posts Events in the background, shortly after the status write
-        found = sorted(m for reason, m in events_about(kube) if reason == "RolloutComplete")
-        return found if len(found) == 3 else None
+    def completed() -> set[str]:  # kopf posts Events in the background, shortly after the status write
+        names: set[str] = set()
+        for reason, message in events_about(kube):
+            if reason == "RolloutComplete":
+                listed = message.removeprefix("Rolled out ").removesuffix(": ready")
+                names.update([listed.removeprefix("service ")] if listed.startswith("service ")
+                             else listed.split(": ", 1)[1].split(", "))
+        return names
 
-    assert wait_until(completes, what="3 RolloutComplete events") == [
-        f"Service {s} is ready" for s in ("api", "db", "web")]
+    wait_until(lambda: completed() == {"api", "db", "web"}, what="RolloutComplete for the 3 services")
 
 
 def test_deleting_a_composition_removes_its_objects_but_keeps_volume_claims(kube, controller):

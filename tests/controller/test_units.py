@@ -47,7 +47,7 @@ def test_a_rollout_is_started_once_and_completed_once_its_service_is_ready():
     assert first == [("Normal", "Applied", "Applied 1 objects: Deployment/web"),
                      ("Normal", "RolloutStarted", "Rolling out service web")]
     assert again == []
-    assert done == [("Normal", "RolloutComplete", "Service web is ready")]
+    assert done == [("Normal", "RolloutComplete", "Rolled out service web: ready")]
     assert after == []
 
 
@@ -63,6 +63,15 @@ def test_a_failing_rollout_is_reported_once_per_distinct_message():
     assert first == [("Warning", "Failed", "Service web: image nginx:nope cannot be pulled")]
     assert repeat == []
     assert crash == [("Warning", "Failed", "Service web: CrashLoopBackOff, exit code 1")]
+
+
+def test_services_rolling_together_share_one_event():
+    tracker = RolloutTracker()
+    started = events_for(KEY, Outcome(rolled=("web", "api", "db")), tracker)
+    partly = events_for(KEY, Outcome(ready=frozenset({"api", "db"})), tracker)
+
+    assert started == [("Normal", "RolloutStarted", "Rolling out 3 services: api, db, web")]
+    assert partly == [("Normal", "RolloutComplete", "Rolled out 2 services: api, db: ready")]
 
 
 def test_a_long_list_of_applied_objects_is_shortened_in_the_event():

@@ -1,9 +1,10 @@
 """Kubernetes Events on the Composition: what ``kubectl describe composition`` tells a user.
 
 The reasons are a closed set (``REASONS``), one word each as the API conventions ask: Applied and
-Pruned after writes, RolloutStarted when a service's workload was written, RolloutComplete when that
-service has become ready again, Failed (a warning) with the reason in the message. A reconcile that
-changed nothing posts nothing, so a resync or a status refresh never floods the event list.
+Pruned after writes, RolloutStarted when services' workloads were written, RolloutComplete when those
+services have become ready again, Failed (a warning) with the reason in the message. One Event per
+reason per reconcile (naming the services), and a reconcile that changed nothing posts nothing, so a
+resync or a status refresh never floods the event list.
 
 ``RolloutTracker`` remembers, per composition, which services are rolling between reconciles; it is
 in memory on purpose: after a restart the first reconcile re-derives it from what it writes.
@@ -48,6 +49,11 @@ def _listing(names: Iterable[str], limit: int = 10) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def _services(names: list[str]) -> str:
+    names = sorted(names)
+    return f"service {names[0]}" if len(names) == 1 else f"{len(names)} services: {_listing(names)}"
+
+
 @dataclass(slots=True)
 class RolloutTracker:
     rolling: dict[Key, set[str]] = field(default_factory=dict)
@@ -87,12 +93,14 @@ def events_for(key: Key, outcome: Outcome, tracker: RolloutTracker) -> list[tupl
         events.append(("Normal", APPLIED, f"Applied {len(outcome.applied)} objects: {_listing(outcome.applied)}"))
     if outcome.pruned:
         events.append(("Normal", PRUNED, f"Pruned {len(outcome.pruned)} objects: {_listing(outcome.pruned)}"))
-    for service in tracker.started(key, outcome.rolled):
-        events.append(("Normal", ROLLOUT_STARTED, f"Rolling out service {service}"))
+    started = tracker.started(key, outcome.rolled)
+    if started:
+        events.append(("Normal", ROLLOUT_STARTED, f"Rolling out {_services(started)}"))
     for service, message in tracker.new_failures(key, outcome.failed):
         events.append(("Warning", FAILED, f"Service {service}: {message}"))
-    for service in tracker.completed(key, outcome.ready - set(outcome.rolled)):
-        events.append(("Normal", ROLLOUT_COMPLETE, f"Service {service} is ready"))
+    completed = tracker.completed(key, outcome.ready - set(outcome.rolled))
+    if completed:
+        events.append(("Normal", ROLLOUT_COMPLETE, f"Rolled out {_services(completed)}: ready"))
     return events
 
 

@@ -10,6 +10,7 @@ the ``ReconcileQueue`` for a debounced run. Environments are handled by ``enviro
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from dockyard.manifests.result import LABEL_COMPOSITION
 GROUP = "dockyard.dev"
 VERSION = "v1alpha1"
 WORKLOAD_KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "DaemonSet", "Job", "PersistentVolumeClaim"})
+EMPTY_STATUS = hash(json.dumps({}))
 WATCHED_OWNED = (("apps", "v1", "deployments"), ("apps", "v1", "daemonsets"), ("batch", "v1", "jobs"), ("", "v1", "pods"))
 
 __all__ = ["register"]
@@ -45,6 +47,24 @@ def _compositions_in(state: ControllerState, namespace: str | None) -> list[str]
 def _request_namespace(state: ControllerState, namespace: str | None, delay: float | None = None) -> None:
     for name in _compositions_in(state, namespace):
         state.queue.request((namespace, name), delay)
+
+
+def _status_moved(state: ControllerState, type: str | None, body: Mapping[str, Any]) -> bool:
+    """Whether an owned object's event can change the composition's status.
+
+    The engine's own writes change specs, not statuses: their echo would only cost a useless run.
+    A spec edit by anyone else still counts, because the workload's controller answers it with a
+    status update (``observedGeneration``). Deletions always count. The initial listing (``type``
+    None) is covered by the resume handlers.
+    """
+    uid = body["metadata"].get("uid")
+    if type == "DELETED":
+        state.seen_status.pop(uid, None)
+        return True
+    digest = hash(json.dumps(body.get("status") or {}, sort_keys=True))
+    before = state.seen_status.get(uid, EMPTY_STATUS)
+    state.seen_status[uid] = digest
+    return type is not None and digest != before
 
 
 def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.OperatorRegistry:
@@ -102,8 +122,11 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
 
     for group, version, plural in WATCHED_OWNED:
         @kopf.on.event(group, version, plural, labels={LABEL_COMPOSITION: kopf.PRESENT}, registry=registry)
-        async def owned_changed(namespace: str, labels: Mapping[str, str], memo: kopf.Memo, **_: Any) -> None:
-            _state(memo).queue.request((namespace, labels[LABEL_COMPOSITION]))
+        async def owned_changed(type: str | None, body, namespace: str, labels: Mapping[str, str], memo: kopf.Memo,
+                                **_: Any) -> None:
+            state = _state(memo)
+            if _status_moved(state, type, body):
+                state.queue.request((namespace, labels[LABEL_COMPOSITION]))
 
     def _about_workload(body: Mapping[str, Any], **_: Any) -> bool:
         return (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS

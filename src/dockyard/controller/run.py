@@ -68,6 +68,7 @@ class ControllerState:
     compositions: Any = None  # kopf index: namespace -> [composition names]
     refs: dict = field(default_factory=dict)  # (namespace, name) -> Composition reference for Events
     failures: dict = field(default_factory=dict)  # (namespace, name) -> last failure posted
+    seen_status: dict = field(default_factory=dict)  # owned object uid -> digest of its last status
     reconciles: int = 0  # engine runs made by this instance (observable in tests and the bench)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
