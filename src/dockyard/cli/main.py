@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "dockyard.cli.logs_cmd",
     "dockyard.cli.events_cmd",
     "dockyard.cli.down_cmd",
+    "dockyard.cli.workspace_cmd",
+    "dockyard.cli.connect_cmd",
 )
 
 app = typer.Typer(

@@ -213,7 +213,8 @@ def workspace_resource(ws: WorkspaceSpec) -> dict[str, Any]:
         spec["home"]["storageClassName"] = ws.storage_class
     if ws.resources:
         spec["resources"] = {k: dict(v) for k, v in ws.resources.items()}
-    spec["environment"] = ws.environment
+    if ws.environment:
+        spec["environment"] = ws.environment
     return {"apiVersion": GROUP_VERSION, "kind": KIND, "metadata": {"name": ws.name, "namespace": ws.namespace},
             "spec": spec}
 

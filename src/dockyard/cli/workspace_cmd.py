@@ -1,0 +1,225 @@
+"""``dockyard workspace create|list|status|connect|disconnect|delete``: developer pods connected to an environment.
+
+Each command writes or reads the Workspace resource (namespace ``ws-NAME`` unless ``--namespace``); the
+controller runs it. With ``--local``, or when no controller is running, the command runs the same
+reconcile itself once (``reconcile/workspaces.py``), so the pod spec and status are written either way.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from dockyard.cli._kube import CONTEXT, KUBECONFIG
+
+workspace_app = typer.Typer(help="Workspaces: your container in the cluster, connected to an environment.",
+                            no_args_is_help=True)
+NAMESPACE = typer.Option(None, "--namespace", "-n", help="The workspace's namespace (default ws-NAME).")
+LOCAL = typer.Option(False, "--local", help="Reconcile here even if a controller runs.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(workspace_app, name="workspace")
+
+
+def _namespace(name: str, namespace: str | None) -> str:
+    from dockyard.reconcile.workspaces import workspace_namespace
+
+    return namespace or workspace_namespace(name)
+
+
+def _reconcile_here(client, name: str, namespace: str, local: bool) -> None:
+    """Run the controller's reconcile once, here, unless a controller will do it."""
+    from dockyard.cli.apply_cmd import controller_running
+    from dockyard.reconcile import workspaces
+
+    if not local and controller_running(client):
+        print("the controller will start it")
+        return
+    live = workspaces.get(client, name, namespace)
+    workspaces.reconcile(client, name, namespace, live.get("spec"), live["metadata"].get("generation"),
+                         previous=live.get("status"))
+
+
+def _parse_env(values: list[str]) -> dict[str, str]:
+    from dockyard.manifests.workspace import InvalidWorkspace
+
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InvalidWorkspace(f"--set-env {item!r}: use KEY=VALUE")
+        out[key] = value
+    return out
+
+
+@workspace_app.command("create")
+def create(
+    name: str = typer.Argument(..., help="Workspace name."),
+    image: str | None = typer.Option(None, "--image", help="Container image (default a devcontainers base image)."),
+    command: str | None = typer.Option(None, "--command", help="Command line (default: sleep infinity)."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Connect to this environment right away."),
+    set_env: list[str] = typer.Option([], "--set-env", help="KEY=VALUE for the container (repeatable)."),
+    home_size: str | None = typer.Option(None, "--home-size", help="Size of the home volume (default 10Gi)."),
+    namespace: str | None = NAMESPACE,
+    local: bool = LOCAL,
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """Create (or update) a workspace with a persistent home volume."""
+    import shlex
+
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client as make_client
+    from dockyard.manifests.workspace import WorkspaceSpec
+    from dockyard.reconcile import workspaces
+
+    with reported_errors():
+        ns = _namespace(name, namespace)
+        spec: dict = {"environment": env, "env": _parse_env(set_env), "home": {}}
+        if image:
+            spec["image"] = image
+        if command:
+            spec["command"] = shlex.split(command)
+        if home_size:
+            spec["home"]["size"] = home_size
+        ws = WorkspaceSpec.from_resource(name, ns, spec)
+        client = make_client(kubeconfig, context)
+        workspaces.create(client, ws)
+        print(f"workspace {name} created in namespace {ns}" + (f", connected to {env}" if env else ""))
+        _reconcile_here(client, name, ns, local)
+
+
+@workspace_app.command("list")
+def list_(
+    namespace: str | None = typer.Option(None, "--namespace", "-n", help="Only this namespace (default: all)."),
+    output: str = typer.Option("table", "--output", "-o", help="table or json."),
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """List workspaces with their connected environment."""
+    import dataclasses
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client
+    from dockyard.reconcile import workspaces
+
+    with reported_errors():
+        found = workspaces.list_workspaces(client(kubeconfig, context), namespace)
+    if output == "json":
+        print(json.dumps([dataclasses.asdict(w) for w in found], indent=2))
+        return
+    table = Table("WORKSPACE", "NAMESPACE", "ENVIRONMENT", "READY", "SERVICES", box=None)
+    for ws in found:
+        connected = ws.connected or "-"
+        if ws.environment and ws.environment != ws.connected:
+            connected = f"{ws.environment} (connecting)" if not ws.connected else f"{ws.connected} -> {ws.environment}"
+        table.add_row(ws.name, ws.namespace, connected, "yes" if ws.ready else "no", str(len(ws.services)))
+    Console(width=200).print(table)
+
+
+@workspace_app.command("status")
+def status(
+    name: str = typer.Argument(..., help="Workspace name."),
+    namespace: str | None = NAMESPACE,
+    output: str = typer.Option("table", "--output", "-o", help="table or json."),
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """The connected environment and the services reachable from the workspace (name -> DNS -> ports)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client
+    from dockyard.reconcile import workspaces
+
+    with reported_errors():
+        live = workspaces.get(client(kubeconfig, context), name, _namespace(name, namespace))
+    st = live.get("status") or {}
+    if output == "json":
+        print(json.dumps(st, indent=2))
+        return
+    print(f"workspace {name}: environment {st.get('connectedEnvironment') or '-'}, pod {st.get('pod') or '-'}")
+    for condition in st.get("conditions") or []:
+        print(f"  {condition['type']}: {condition['status']} ({condition.get('message', '')})")
+    if st.get("services"):
+        table = Table("SERVICE", "DNS", "PORTS", box=None)
+        for svc in st["services"]:
+            ports = ", ".join(f"{p['port']}/{p.get('protocol', 'TCP')}" for p in svc["ports"]) or "-"
+            table.add_row(svc["name"], svc["dns"], ports)
+        Console(width=200).print(table)
+
+
+@workspace_app.command("connect")
+def connect(
+    name: str = typer.Argument(..., help="Workspace name."),
+    env: str = typer.Option(..., "--env", "-e", help="The environment to connect to."),
+    namespace: str | None = NAMESPACE,
+    local: bool = LOCAL,
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """Connect a workspace to an environment (its home volume stays)."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client as make_client
+    from dockyard.reconcile import environments, workspaces
+
+    with reported_errors():
+        environments.check_env_name(env)
+        client = make_client(kubeconfig, context)
+        ns = _namespace(name, namespace)
+        workspaces.connect(client, name, ns, env)
+        print(f"workspace {name} connected to {env}: services resolve by name (e.g. postgres:5432)")
+        _reconcile_here(client, name, ns, local)
+
+
+@workspace_app.command("disconnect")
+def disconnect(
+    name: str = typer.Argument(..., help="Workspace name."),
+    namespace: str | None = NAMESPACE,
+    local: bool = LOCAL,
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """Disconnect a workspace from its environment (its home volume stays)."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client as make_client
+    from dockyard.reconcile import workspaces
+
+    with reported_errors():
+        client = make_client(kubeconfig, context)
+        ns = _namespace(name, namespace)
+        workspaces.disconnect(client, name, ns)
+        print(f"workspace {name} disconnected")
+        _reconcile_here(client, name, ns, local)
+
+
+@workspace_app.command("delete")
+def delete(
+    name: str = typer.Argument(..., help="Workspace name."),
+    namespace: str | None = NAMESPACE,
+    delete_home: bool = typer.Option(False, "--delete-home", help="Delete the home volume too."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask."),
+    kubeconfig: str | None = KUBECONFIG,
+    context: str | None = CONTEXT,
+) -> None:
+    """Delete a workspace; its home volume is kept unless --delete-home."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client as make_client
+    from dockyard.cli._kube import confirm
+    from dockyard.reconcile import workspaces
+
+    ns = _namespace(name, namespace)
+    what = "and its home volume " if delete_home else ""
+    confirm(f"Delete workspace {name} {what}in {ns}?", yes)
+    with reported_errors():
+        client = make_client(kubeconfig, context)
+        workspaces.get(client, name, ns)
+        workspaces.delete(client, name, ns, keep_home=not delete_home)
+    print(f"workspace {name} deleted" + ("" if delete_home else f" (home volume {name}-home kept)"))
