@@ -67,7 +67,11 @@ def dependency_gate(
             continue
         live = workloads.get((target.workload.kind, target.workload.name))
         if not _met(rule.condition, live):
-            return f"waiting for {dependency} to be {CONDITION_WORDS.get(rule.condition, rule.condition)}"
+            reason = f"waiting for {dependency} to be {CONDITION_WORDS.get(rule.condition, rule.condition)}"
+            if rule.condition == "service_completed_successfully" and target.workload.kind != "Job":
+                reason += (f" ({dependency} runs as a {target.workload.kind}, which never completes: "
+                           "use service_started or service_healthy, or make it a one-off job)")
+            return reason
     return None
 
 
