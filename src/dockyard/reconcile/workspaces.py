@@ -98,7 +98,9 @@ def _admission(client: Client, ws: WorkspaceSpec, services: list[dict]) -> tuple
                                          pod_labels=labels(ws), target_labels=target):
                 what = f"service {service}" if service else "the environment"
                 return False, f"NetworkPolicy {policy['metadata']['name']} does not admit this workspace to {what}"
-    return True, f"admitted by {len(policies)} NetworkPolicies" if policies else "no NetworkPolicy restricts it"
+    if not policies:
+        return True, "no NetworkPolicy restricts it"
+    return True, "admitted by NetworkPolicy " + ", ".join(sorted(p["metadata"]["name"] for p in policies))
 
 
 def _ready(deployment: Mapping[str, Any] | None) -> tuple[bool, str]:
