@@ -100,3 +100,25 @@ def test_a_second_identical_apply_makes_no_write_request(kube, cli, dev, project
     result = apply(cli, project_dir, "--no-wait", "--local")
     assert result.exit_code == 0
     assert kube.requests.writes() == []
+
+
+def test_a_file_backed_compose_secret_goes_into_a_secret_not_into_the_composition(kube, cli, dev, project_dir):
+    (project_dir / "tls.key").write_text("-----PRIVATE KEY 42-----\n")
+    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n",
+                              "  web:\n    image: nginx:1.27\n    secrets: [tls]\n")
+    (project_dir / "compose.yaml").write_text(compose + "secrets:\n  tls:\n    file: ./tls.key\n")
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == 0, result.output
+    stored = kube.store_get("Composition", "shop", dev)
+    assert "PRIVATE KEY 42" not in json.dumps(stored)
+    files_secret = kube.store_get("Secret", stored["spec"]["secretFiles"]["secretName"], dev)
+    assert files_secret is not None and list(files_secret["data"]) == ["file-0"]
+    assert stored["spec"]["secretFiles"]["files"] == [{"path": "tls.key", "key": "file-0"}]
+
+
+def test_a_project_too_large_for_one_object_is_refused_before_any_write(kube, cli, dev, project_dir):
+    (project_dir / "api.env").write_text("BIG=" + "x" * (1100 * 1024) + "\n")
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == EXIT_INPUT
+    assert "api.env" in result.output and "a Kubernetes object can hold" in result.output
+    assert kube.requests.writes() == []

@@ -169,3 +169,41 @@ def test_status_is_not_rewritten_when_nothing_changed(kube, client, env, project
     kube.requests.clear()
     run(client, project)
     assert status_writes(kube) == []
+
+
+def test_a_field_changed_by_another_manager_is_taken_back(kube, client, env, project):
+    run(client, project)
+    live = kube.store_get("Deployment", "web", NS)
+    live["spec"]["replicas"] = 5
+    kube.store_put(live, manager="kubectl-edit")
+    kube.requests.clear()
+    run(client, project)
+    assert object_writes(kube) == [("apply", "Deployment", "web")]
+    assert kube.store_get("Deployment", "web", NS)["spec"]["replicas"] == 1
+
+
+def test_a_changed_job_template_is_deleted_and_created_again(kube, client, env):
+    from .conftest import Project
+
+    run(client, Project([Svc("migrate", job=True, port=None, image="migrate:1")]))
+    kube.requests.clear()
+    run(client, Project([Svc("migrate", job=True, port=None, image="migrate:2")]))
+    assert object_writes(kube) == [("delete", "Job", "migrate"), ("apply", "Job", "migrate")]
+    assert kube.store_get("Job", "migrate", NS)["spec"]["template"]["spec"]["containers"][0]["image"] == "migrate:2"
+
+
+def test_prune_volumes_in_the_composition_also_deletes_unused_claims(kube, client, env, project):
+    run(client, project)
+    stored = kube.store_get("Composition", "shop", NS)
+    stored["spec"]["pruneVolumes"] = True
+    kube.store_put(stored)
+    project.set([Svc("web")])
+    run(client, project)
+    assert kube.store_get("PersistentVolumeClaim", "data", NS) is None
+
+
+def test_a_deleted_composition_is_nothing_to_do(kube, client, env, project):
+    kube.store_delete("Composition", "shop", NS)
+    kube.requests.clear()
+    result = run(client, project)
+    assert result.deleted and kube.requests.writes() == []

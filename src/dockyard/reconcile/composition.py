@@ -31,12 +31,15 @@ LABEL_FILES_OF = "dockyard.dev/files-of"  # on the Secret holding file-backed co
 
 __all__ = [
     "API_VERSION",
-    "KIND",
     "CompositionInput",
     "CompositionSource",
+    "KIND",
     "build",
+    "crd",
+    "ensure_crd",
     "files_secret_name",
     "source",
+    "store",
 ]
 
 
@@ -221,6 +224,3 @@ def store(client, composition: Mapping[str, Any], secret: Mapping[str, Any] | No
     if live is not None and live.get("spec") == body["spec"] and is_subset(body["metadata"], live["metadata"]):
         return live
     return client.apply(body, force=True)
-
-
-__all__ += ["crd", "ensure_crd", "store"]

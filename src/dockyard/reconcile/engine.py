@@ -43,7 +43,26 @@ Renderer = Callable[[compositions.CompositionSource, Environment], Rendered]
 REQUEUE_PROGRESSING = 5.0
 REQUEUE_FAILED = 30.0
 
-__all__ = ["ReconcileResult", "Renderer", "default_renderer", "reconcile", "render_composition"]
+__all__ = [
+    "Preview",
+    "ReconcileResult",
+    "Renderer",
+    "default_renderer",
+    "dry_run",
+    "fetch",
+    "fetch_secret_files",
+    "live_status",
+    "make_plan",
+    "observe_live",
+    "observe_status",
+    "preview",
+    "read_environment",
+    "reconcile",
+    "render_composition",
+    "render_desired",
+    "stamp_digests",
+    "write_status",
+]
 
 
 @dataclass
@@ -357,6 +376,3 @@ def dry_run(client: Client, result: Preview) -> list[tuple[Any, list]]:
             if step.action is not Action.RECREATE else step.desired
         out.append((step, changes_between(step.live, after)))
     return out
-
-
-__all__ += ["Preview", "dry_run", "live_status", "preview"]

@@ -28,6 +28,7 @@ __all__ = [
     "ENV_SECRET",
     "EnvironmentState",
     "EnvironmentSummary",
+    "InvalidName",
     "check_env_name",
     "check_key",
     "create",

@@ -17,9 +17,17 @@ from typing import TypeVar
 import httpx2
 from lightkube import ApiError
 
-from dockyard.errors import ClusterError, ConflictError, NotFoundError, TerminalError
+from dockyard.errors import ClusterError, NotFoundError, TerminalError
 
-__all__ = ["Backoff", "RetryableError", "TerminalError", "cluster_error", "is_retryable", "retrying"]
+__all__ = [
+    "Backoff",
+    "RetryableError",
+    "TerminalError",
+    "aretrying",
+    "cluster_error",
+    "is_retryable",
+    "retrying",
+]
 
 T = TypeVar("T")
 RETRYABLE_CODES = frozenset({409, 429, 500, 502, 503, 504})
@@ -66,8 +74,6 @@ def cluster_error(exc: BaseException, action: str) -> ClusterError:
             return NotFoundError(message, status=status, code=code)
         if code in RETRYABLE_CODES:
             return RetryableError(message, status=status, code=code)
-        if code in (400, 403, 422):
-            return ClusterError(message, status=status, code=code)
         return ClusterError(message, status=status, code=code)
     if is_retryable(exc):
         return RetryableError(f"{action}: {type(exc).__name__} talking to the API server", code=None)
@@ -100,6 +106,3 @@ async def aretrying(call, action: str, backoff: Backoff = Backoff()):
                 raise cluster_error(exc, action) from None
             await asyncio.sleep(delays[attempt])
     raise AssertionError("unreachable")
-
-
-__all__ += ["ConflictError", "aretrying"]
