@@ -12,12 +12,15 @@ runner = CliRunner()
 INSTALLED = {
     ("CustomResourceDefinition", "compositions.dockyard.dev"),
     ("CustomResourceDefinition", "environments.dockyard.dev"),
+    ("CustomResourceDefinition", "workspaces.dockyard.dev"),
     ("CustomResourceDefinition", "clusterkopfpeerings.kopf.dev"),
     ("CustomResourceDefinition", "kopfpeerings.kopf.dev"),
     ("Namespace", "dockyard-system"),
     ("ServiceAccount", "dockyard-controller"),
     ("ClusterRole", "dockyard-controller"),
     ("ClusterRoleBinding", "dockyard-controller"),
+    ("ClusterRole", "dockyard-controller-workspaces"),
+    ("ClusterRoleBinding", "dockyard-controller-workspaces"),
     ("ClusterKopfPeering", "dockyard"),
     ("Deployment", "dockyard-controller"),
 }

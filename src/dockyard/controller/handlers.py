@@ -16,7 +16,7 @@ from typing import Any
 
 import kopf
 
-from dockyard.controller import compositions, environments
+from dockyard.controller import compositions, environments, workspaces
 from dockyard.controller.errors import kopf_errors
 from dockyard.controller.run import ControllerState
 from dockyard.manifests.result import LABEL_COMPOSITION
@@ -177,4 +177,5 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
         if not gone:
             raise kopf.TemporaryError(f"waiting for namespace {env.namespace} to be deleted", delay=2)
 
+    workspaces.register(registry)  # Workspace handlers: controller/workspaces.py
     return registry

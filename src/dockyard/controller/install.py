@@ -18,6 +18,7 @@ import yaml
 MANIFESTS = (
     "crds/composition.yaml",
     "crds/environment.yaml",
+    "crds/workspace.yaml",
     "crds/kopf-peering.yaml",
     "namespace.yaml",
     "serviceaccount.yaml",
