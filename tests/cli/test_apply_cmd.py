@@ -122,3 +122,51 @@ def test_a_project_too_large_for_one_object_is_refused_before_any_write(kube, cl
     assert result.exit_code == EXIT_INPUT
     assert "api.env" in result.output and "a Kubernetes object can hold" in result.output
     assert kube.requests.writes() == []
+
+
+def test_apply_wait_with_a_controller_follows_the_status_it_writes(kube, cli, dev, project_dir, monkeypatch):
+    from dockyard.cli import status_cmd
+
+    kube.create_namespace("dockyard-system")
+    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
+                    "spec": {"selector": {"matchLabels": {"a": "b"}},
+                             "template": {"metadata": {"labels": {"a": "b"}},
+                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
+
+    def controller_reports_ready(seconds):
+        stored = kube.store_get("Composition", "shop", dev)
+        services = [{"name": n, "state": "ready", "desired": 1, "ready": 1} for n in ("api", "db", "web")]
+        kube.store_patch_status("Composition", "shop", dev, {
+            "observedGeneration": stored["metadata"]["generation"], "services": services, "conditions": []})
+
+    monkeypatch.setattr(status_cmd, "_sleep", controller_reports_ready)
+    result = apply(cli, project_dir, "--wait", "--timeout", "60")
+    assert result.exit_code == 0, result.output
+    assert "all 3 services ready" in result.output
+    assert kube.store_get("Deployment", "web", dev) is None  # the CLI did not apply anything itself
+
+
+def test_apply_wait_with_a_controller_reports_an_invalid_edit_it_recorded(kube, cli, dev, project_dir, monkeypatch):
+    from dockyard.cli import status_cmd
+
+    kube.create_namespace("dockyard-system")
+    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
+                    "spec": {"selector": {"matchLabels": {"a": "b"}},
+                             "template": {"metadata": {"labels": {"a": "b"}},
+                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
+
+    def controller_rejects(seconds):
+        stored = kube.store_get("Composition", "shop", dev)
+        kube.store_patch_status("Composition", "shop", dev, {
+            "observedGeneration": stored["metadata"]["generation"], "services": [],
+            "conditions": [{"type": "Reconciled", "status": "False", "reason": "InvalidInput",
+                            "message": "Service env-dev/web already exists and is not owned"}]})
+
+    monkeypatch.setattr(status_cmd, "_sleep", controller_rejects)
+    result = apply(cli, project_dir, "--wait", "--timeout", "60")
+    assert result.exit_code == EXIT_INPUT
+    assert "already exists and is not owned" in result.output

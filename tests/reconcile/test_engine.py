@@ -207,3 +207,35 @@ def test_a_deleted_composition_is_nothing_to_do(kube, client, env, project):
     kube.requests.clear()
     result = run(client, project)
     assert result.deleted and kube.requests.writes() == []
+
+
+def test_a_crash_looping_service_is_failed_with_exit_code_and_last_log_line(kube, client, env, project):
+    run(client, project)
+    labels = kube.store_get("Deployment", "web", NS)["spec"]["template"]["metadata"]["labels"]
+    kube.store_put({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-x1", "namespace": NS,
+                                                                      "labels": labels},
+                    "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
+    kube.store_patch_status("Pod", "web-x1", NS, {"phase": "Running", "containerStatuses": [{
+        "name": "web", "image": "nginx:1.27", "ready": False, "restartCount": 4,
+        "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+        "lastState": {"terminated": {"exitCode": 137, "reason": "Error"}}}]})
+    kube.call(kube.store.add_log, NS, "web-x1", "web", ["booting", "fatal: config missing"], True)
+    result = run(client, project)
+    web = {s.name: s for s in result.services}["web"]
+    assert web.state == "failed"
+    assert "exit code 137" in web.message and "last log line: fatal: config missing" in web.message
+    degraded = {c["type"]: c for c in kube.store_get("Composition", "shop", NS)["status"]["conditions"]}["Degraded"]
+    assert degraded["status"] == "True" and "web: container web keeps crashing" in degraded["message"]
+
+
+def test_an_unschedulable_pod_is_explained_from_its_event(kube, client, env, project):
+    run(client, project)
+    labels = kube.store_get("Deployment", "db", NS)["spec"]["template"]["metadata"]["labels"]
+    pod = kube.store_put({"apiVersion": "v1", "kind": "Pod",
+                          "metadata": {"name": "db-x1", "namespace": NS, "labels": labels},
+                          "spec": {"containers": [{"name": "db", "image": "nginx:1.27"}]}})
+    kube.store_patch_status("PersistentVolumeClaim", "data", NS, {"phase": "Bound"})
+    kube.emit_event(pod, "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory.")
+    db = {s.name: s for s in run(client, project).services}["db"]
+    assert db.state == "progressing" and "cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory." \
+        == db.message
