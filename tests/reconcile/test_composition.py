@@ -48,3 +48,8 @@ def test_an_oversized_composition_is_refused_before_any_write_naming_the_largest
     big = {"huge.sql": b"x" * (MAX_BYTES + 10)}
     with pytest.raises(TerminalError, match=r"over the 1024 KiB .* huge\.sql"):
         build(_input(files=big, secret_files=frozenset()))
+
+
+def test_a_project_name_kubernetes_cannot_use_is_refused_with_the_way_out():
+    with pytest.raises(TerminalError, match=r"'my_shop' cannot name Kubernetes objects.*--name"):
+        build(_input(name="my_shop"))

@@ -111,3 +111,10 @@ def test_changes_between_names_each_changed_field_by_path():
     after["spec"]["replicas"] = 3
     paths = [c.path for c in changes_between(before, after)]
     assert paths == ["spec.replicas", "spec.template.spec.containers[name=web].image"]
+
+
+def test_zero_values_the_server_omits_match_an_absent_field():
+    desired = {"readOnly": False, "annotations": {}, "args": [], "replicas": 0, "name": ""}
+    assert is_subset(desired, {})
+    assert not is_subset({"readOnly": True}, {})
+    assert not is_subset({"readOnly": False}, {"readOnly": True})

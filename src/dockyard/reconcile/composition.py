@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import posixpath
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,8 @@ API_VERSION = f"{GROUP}/{VERSION}"
 KIND = "Composition"
 VIRTUAL_ROOT = "/composition"
 MAX_BYTES = 1024 * 1024  # etcd stores objects up to 1.5 MiB; leave room for status and metadata
-LABEL_FILES_OF = "dockyard.dev/files-of"  # on the Secret holding file-backed compose secrets
+LABEL_FILES_OF = "dockyard.dev/files-of"
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # on the Secret holding file-backed compose secrets
 
 __all__ = [
     "API_VERSION",
@@ -99,6 +101,11 @@ def build(data: CompositionInput) -> tuple[dict[str, Any], dict[str, Any] | None
 
     Raises ``TerminalError`` when the composition would not fit in one API object.
     """
+    if not _NAME.match(data.name) or len(data.name) > 40:
+        raise TerminalError(
+            f"composition name {data.name!r} cannot name Kubernetes objects: use at most 40 lowercase letters, "
+            "digits and '-' (set `name:` in the compose file or pass --name)"
+        )
     namespace = f"env-{data.environment}"
     plain = {p: c for p, c in sorted(data.files.items()) if p not in data.secret_files}
     secret_paths = sorted(p for p in data.files if p in data.secret_files)

@@ -203,8 +203,8 @@ def is_subset(desired: Any, live: Any) -> bool:
     if isinstance(desired, Mapping):
         if not isinstance(live, Mapping):
             return False
-        return all(k in live and is_subset(v, live[k]) for k, v in desired.items() if v is not None) and all(
-            live.get(k) is None for k, v in desired.items() if v is None
+        return all(
+            is_subset(v, live[k]) if k in live and live[k] is not None else _is_zero(v) for k, v in desired.items()
         )
     if isinstance(desired, list):
         if not isinstance(live, list) or len(desired) != len(live):
@@ -215,6 +215,11 @@ def is_subset(desired: Any, live: Any) -> bool:
             return all(is_subset(i, by_key.get(str(i[merge_key]))) for i in desired)
         return all(is_subset(d, item) for d, item in zip(desired, live))
     return _scalar_equal(desired, live)
+
+
+def _is_zero(value: Any) -> bool:
+    """Values the API server omits when serialising (Go ``omitempty``): absent live equals these."""
+    return value is None or value is False or value == 0 and not isinstance(value, bool) or value in ("", {}, [])
 
 
 def _get(obj: Mapping[str, Any], dotted: str) -> Any:
