@@ -114,10 +114,30 @@ def test_bad_cases_are_one_clear_line_and_no_traceback(kube, dev, cli, args, mes
     result = cli("connect", *args)
     assert result.exit_code == 1
     assert result.output.startswith(message), result.output
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_an_environment_without_services_says_there_is_nothing_to_forward(kube, dev, cli):
     result = cli("connect", "--env", "dev")
     assert result.exit_code == 1
     assert result.output == "error: environment 'dev' has no TCP service ports to forward\n"
+
+
+def test_hosts_without_rights_is_one_line_and_closes_the_listeners(kube, cli, db, monkeypatch, tmp_path):
+    port, _ = db
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("dockyard.cli._hosts.open", refuse, raising=False)
+    result = cli("connect", "--env", "dev", "--hosts", "--hosts-file", hosts)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"error: cannot write {hosts}: permission denied; run dockyard connect with administrator rights (sudo) "
+        "for --hosts, or leave --hosts out")
+    assert "Traceback" not in result.output
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)
