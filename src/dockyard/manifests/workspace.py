@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockyard.errors import TerminalError
@@ -56,8 +56,10 @@ __all__ = [
     "ClusterDNS",
     "InvalidWorkspace",
     "WorkspaceSpec",
+    "env_namespace",
     "home_claim",
     "label_selector_matches",
+    "labels",
     "network_policy_admits",
     "pod_dns",
     "reachable_services",
@@ -149,8 +151,6 @@ class WorkspaceSpec:
         )
 
     def connected_to(self, environment: str | None) -> WorkspaceSpec:
-        from dataclasses import replace
-
         return replace(self, environment=environment)
 
 

@@ -242,7 +242,3 @@ def _summary(obj: Mapping[str, Any]) -> WorkspaceSummary:
 def list_workspaces(client: Client, namespace: str | None = None) -> list[WorkspaceSummary]:
     return sorted((_summary(o) for o in client.list(GROUP_VERSION, KIND, namespace)),
                   key=lambda s: (s.namespace, s.name))
-
-
-def summary(obj: Mapping[str, Any]) -> WorkspaceSummary:
-    return _summary(obj)
