@@ -20,7 +20,6 @@ from dockyard.reconcile import environments
 from dockyard.reconcile.client import KubeClient, load_kubeconfig
 
 T = TypeVar("T")
-APP = {"dockyard.dev/service": "db"}
 
 
 class _TcpStream:
@@ -133,8 +132,8 @@ def deployment(name: str, image: str = "postgres:16", ports: list[dict[str, Any]
 def ready_pods(kube, name: str, namespace: str = "env-dev") -> list[str]:
     from dockyard.reconcile.portforward import is_ready
 
-    return sorted(p["metadata"]["name"] for p in kube.store_list("Pod", namespace, labels={"dockyard.dev/service": name})
-                  if is_ready(p))
+    pods = kube.store_list("Pod", namespace, labels={"dockyard.dev/service": name})
+    return sorted(p["metadata"]["name"] for p in pods if is_ready(p))
 
 
 @pytest.fixture

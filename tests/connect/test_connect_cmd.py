@@ -106,7 +106,8 @@ def test_a_stale_hosts_block_is_removed_on_the_next_run(kube, cli, db, monkeypat
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--env", "nope"], "error: environment 'nope' does not exist (no namespace env-nope); run: dockyard env create nope"),
+    (["--env", "nope"],
+     "error: environment 'nope' does not exist (no namespace env-nope); run: dockyard env create nope"),
     (["--env", "dev", "--services", "web"], "error: environment 'dev' has no service web (services: none yet)"),
     (["--env", "Bad_Name"], "error: invalid environment name 'Bad_Name'"),
 ])

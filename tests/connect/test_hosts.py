@@ -69,7 +69,7 @@ def test_the_block_of_a_run_still_alive_is_refused_with_its_pid(hosts):
 
 def test_an_unwritable_hosts_file_says_to_use_administrator_rights(hosts, monkeypatch):
     def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied")  # what the OS says to a user without rights (tests may run as root)
+        raise PermissionError(13, "Permission denied")  # what a user without rights gets (tests may run as root)
 
     monkeypatch.setattr("dockyard.cli._hosts.open", refuse, raising=False)
     with pytest.raises(HostsError, match=r"cannot write .*hosts: permission denied; run dockyard connect with "

@@ -7,7 +7,14 @@ makes, and every rule of ``dockyard-controller-workspaces`` must be used by one.
 from __future__ import annotations
 
 from dockyard.controller.install import manifests
-from tests.controller.conftest import cluster, controller, put_environment, quiet, start_controller, wait_until  # noqa: F401
+from tests.controller.conftest import (  # noqa: F401  (fixtures: cluster, controller, start_controller)
+    cluster,
+    controller,
+    put_environment,
+    quiet,
+    start_controller,
+    wait_until,
+)
 from tests.controller.test_rbac import calls_made
 
 GV = "dockyard.dev/v1alpha1"

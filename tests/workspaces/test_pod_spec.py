@@ -114,7 +114,8 @@ def test_reachable_services_list_name_dns_and_ports_sorted_by_name():
 
 @pytest.mark.parametrize(("spec", "message"), [
     ({"environment": "Dev!"}, "Workspace ws-alice/alice: spec.environment must be an environment name, not 'Dev!'"),
-    ({"home": {"size": "lots"}}, "Workspace ws-alice/alice: spec.home.size must be a quantity such as 10Gi, not 'lots'"),
+    ({"home": {"size": "lots"}},
+     "Workspace ws-alice/alice: spec.home.size must be a quantity such as 10Gi, not 'lots'"),
     ({"home": {"mountPath": "home"}}, "Workspace ws-alice/alice: spec.home.mountPath must be an absolute path"),
     ({"command": "sleep infinity"}, "Workspace ws-alice/alice: spec.command must be a list of strings"),
     ({"env": {"1X": "y"}}, "Workspace ws-alice/alice: spec.env.1X is not a valid environment variable name"),

@@ -117,7 +117,8 @@ def test_a_network_policy_that_does_not_admit_the_workspace_is_reported(kube, cl
     put_service(kube, "postgres", "dev", [5432])
     kube.store_put({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                     "metadata": {"name": "same-namespace-only", "namespace": "env-dev"},
-                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{"from": [{"podSelector": {}}]}]}})
+                    "spec": {"podSelector": {}, "policyTypes": ["Ingress"],
+                             "ingress": [{"from": [{"podSelector": {}}]}]}})
     create(client, "dev")
     admitted = condition(run(client, kube), "Admitted")
     assert (admitted["status"], admitted["reason"], admitted["message"]) == (

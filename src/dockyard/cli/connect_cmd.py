@@ -77,7 +77,8 @@ async def _session(client, config, environment: str, services, hosts_file, addre
         if hosts_file is not None:
             names = [n for f in forwards for n in _hostnames(f.service, environment)]
             if hosts_file.write(names, environment=environment, address=address):
-                print(f"removed a stale dockyard block from {hosts_file.path} (left by a run that did not exit cleanly)")
+                print(f"removed a stale dockyard block from {hosts_file.path} "
+                      "(left by a run that did not exit cleanly)")
             wrote_hosts = True
         _print_table(forwards, environment, hosts_file is not None)
         await _until_stopped(stop, forwards)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockyard.errors import TerminalError
-from dockyard.manifests.result import LABEL_ENVIRONMENT, LABEL_MANAGED_BY
+from dockyard.manifests.result import LABEL_MANAGED_BY
 
 GROUP_VERSION = "dockyard.dev/v1alpha1"
 KIND = "Workspace"
@@ -292,7 +292,8 @@ def reachable_services(environment: str, services: Sequence[Mapping[str, Any]],
     out = []
     for service in sorted(services, key=lambda s: s["metadata"]["name"]):
         name = service["metadata"]["name"]
-        ports = [{"port": p["port"], "protocol": p.get("protocol", "TCP"), **({"name": p["name"]} if p.get("name") else {})}
+        ports = [{"port": p["port"], "protocol": p.get("protocol", "TCP"),
+                  **({"name": p["name"]} if p.get("name") else {})}
                  for p in (service.get("spec") or {}).get("ports") or []]
         out.append({"name": name, "dns": f"{name}.{env_namespace(environment)}.svc.{domain}", "ports": ports})
     return out
