@@ -10,8 +10,6 @@ import contextlib
 import sys
 from collections.abc import Iterator
 
-import typer
-
 EXIT_INPUT = 1
 EXIT_CLUSTER = 3
 EXIT_ROLLOUT = 4
@@ -28,7 +26,8 @@ def warn(message: str) -> None:
 
 @contextlib.contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn dockyard's errors into a message on stderr and the matching exit code."""
+    """Turn dockyard's errors into a message on stderr and the matching exit code (``typer.Exit``,
+    imported only on the way out: ``main.py``'s fast path runs without typer)."""
     from dockyard.errors import ClusterError, ComposeError, ComposeErrors, DockyardError
 
     try:
@@ -36,13 +35,19 @@ def reported_errors() -> Iterator[None]:
     except ComposeErrors as exc:
         for item in exc.errors:
             error(str(item))
-        raise typer.Exit(EXIT_INPUT) from None
+        raise _exit(EXIT_INPUT) from None
     except ComposeError as exc:
         error(str(exc))
-        raise typer.Exit(EXIT_INPUT) from None
+        raise _exit(EXIT_INPUT) from None
     except ClusterError as exc:
         error(str(exc))
-        raise typer.Exit(EXIT_CLUSTER) from None
+        raise _exit(EXIT_CLUSTER) from None
     except DockyardError as exc:
         error(str(exc))
-        raise typer.Exit(EXIT_INPUT) from None
+        raise _exit(EXIT_INPUT) from None
+
+
+def _exit(code: int) -> BaseException:
+    import typer
+
+    return typer.Exit(code)

@@ -22,20 +22,15 @@ def validate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing when the files are valid.")] = False,
 ) -> None:
     """Validate compose files: exit 0 and print "valid", or list every error and exit 1."""
-    from dockyard.cli._common import reported_errors
-    from dockyard.cli.config_cmd import ProjectArguments, load_for_cli
+    from dockyard.cli._project import ProjectArguments, validate_project
 
-    with reported_errors():
-        load_for_cli(
-            ProjectArguments(
-                files=file or [],
-                profiles=profile or [],
-                env_files=env_file or [],
-                project_name=project_name,
-                project_directory=project_directory,
-            ),
-            bind=True,
-        )
-    if not quiet:
-        print("valid")
-
+    validate_project(
+        ProjectArguments(
+            files=file or [],
+            profiles=profile or [],
+            env_files=env_file or [],
+            project_name=project_name,
+            project_directory=project_directory,
+        ),
+        quiet=quiet,
+    )

@@ -1,0 +1,140 @@
+"""``dockyard config`` and ``dockyard validate`` without typer, for the common command lines.
+
+Importing typer 0.29 costs more CPU than loading a small compose file (it builds a pydantic
+``TypeAdapter`` for every non-bool option, and pydantic's import alone weighs more than the
+whole loader on a 2-service file). ``run`` parses the plain forms of these two commands' options
+from the tables below and calls the same bodies (``_project.py``) as the typer commands. Anything
+else (``--help``, an unknown or combined option, a value that looks like an option, an invalid
+``--format``, shell completion) returns ``None`` and typer handles the command line, so usage
+messages and errors stay typer's. ``tests/compose/cli/test_fast_path.py`` checks these tables
+against the typer declarations in ``config_cmd.py`` and ``validate_cmd.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+# option -> (parameter, kind): "many" repeatable value, "one" single value (last wins), "flag"
+PROJECT_OPTIONS: dict[str, tuple[str, str]] = {
+    "--file": ("file", "many"),
+    "-f": ("file", "many"),
+    "--profile": ("profile", "many"),
+    "--env-file": ("env_file", "many"),
+    "--project-name": ("project_name", "one"),
+    "-p": ("project_name", "one"),
+    "--project-directory": ("project_directory", "one"),
+}
+COMMAND_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "config": {
+        **PROJECT_OPTIONS,
+        "--format": ("format", "one"),
+        "--no-interpolate": ("no_interpolate", "flag"),
+        "--no-normalize": ("no_normalize", "flag"),
+        "--no-consistency": ("no_consistency", "flag"),
+        "--no-path-resolution": ("no_path_resolution", "flag"),
+        "--services": ("services", "flag"),
+        "--volumes": ("volumes", "flag"),
+        "--profiles": ("profiles", "flag"),
+    },
+    "validate": {**PROJECT_OPTIONS, "--quiet": ("quiet", "flag"), "-q": ("quiet", "flag")},
+}
+COMPLETION_VARIABLE = "_DOCKYARD_COMPLETE"
+
+
+def parse(command: str, argv: Sequence[str]) -> dict[str, Any] | None:
+    """The parameters of ``command`` given ``argv`` (its options), or None if typer must decide."""
+    table = COMMAND_OPTIONS.get(command)
+    if table is None:
+        return None
+    values: dict[str, Any] = {}
+    rest = list(argv)
+    rest.reverse()
+    while rest:
+        token = rest.pop()
+        option, equals, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        if option not in table:
+            return None
+        name, kind = table[option]
+        if kind == "flag":
+            if equals:
+                return None
+            values[name] = True
+            continue
+        if equals:
+            value = inline
+        elif rest and (rest[-1] == "-" or not rest[-1].startswith("-")):
+            value = rest.pop()
+        else:
+            return None
+        if kind == "many":
+            values.setdefault(name, []).append(value)
+        else:
+            values[name] = value
+    return values
+
+
+def run(argv: Sequence[str]) -> int | None:
+    """Run ``dockyard <argv>`` and return its exit code, or None when typer must run it."""
+    if not argv or COMPLETION_VARIABLE in os.environ:
+        return None
+    command, *options = argv
+    values = parse(command, options)
+    if values is None or values.get("format", "yaml") not in ("yaml", "json"):
+        return None
+    try:
+        _COMMANDS[command](values)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (``| head``): exit 1 quietly, like click
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        typer = sys.modules.get("typer")  # reported_errors imported it to raise typer.Exit
+        if typer is not None and isinstance(exc, typer.Exit):
+            return exc.exit_code
+        raise
+    return 0
+
+
+def _config(values: dict[str, Any]) -> None:
+    from dockyard.cli._project import print_config
+
+    print_config(
+        _project_arguments(
+            values,
+            interpolate=not values.get("no_interpolate", False),
+            normalize=not values.get("no_normalize", False),
+            consistency=not values.get("no_consistency", False),
+            resolve_paths=not values.get("no_path_resolution", False),
+            all_profiles=values.get("profiles", False),
+        ),
+        format=values.get("format", "yaml"),
+        services=values.get("services", False),
+        volumes=values.get("volumes", False),
+        profiles=values.get("profiles", False),
+    )
+
+
+def _validate(values: dict[str, Any]) -> None:
+    from dockyard.cli._project import validate_project
+
+    validate_project(_project_arguments(values), quiet=values.get("quiet", False))
+
+
+def _project_arguments(values: dict[str, Any], **more: bool):
+    from dockyard.cli._project import ProjectArguments
+
+    return ProjectArguments(
+        files=values.get("file", []),
+        profiles=values.get("profile", []),
+        env_files=values.get("env_file", []),
+        project_name=values.get("project_name"),
+        project_directory=values.get("project_directory"),
+        **more,
+    )
+
+
+_COMMANDS = {"config": _config, "validate": _validate}
