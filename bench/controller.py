@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import sys
 import threading
@@ -67,11 +68,18 @@ def serve(conn, compositions: int, services: int) -> None:
         if command == "reconciled":
             conn.send(sum(_reconciled(c) for c in kube.store_list("Composition", api_version="dockyard.dev/v1alpha1")))
         elif command == "requests":
-            conn.send((len(kube.requests), Counter(r.verb for r in kube.requests), len(kube.requests.writes())))
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            conn.send((len(kube.requests), Counter(r.verb for r in kube.requests), len(kube.requests.writes()),
+                       usage.ru_utime + usage.ru_stime))
         elif command == "stop":
             kube.stop()
             conn.send("stopped")
             return
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _reconciled(obj: dict) -> bool:
@@ -87,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compositions", type=int, default=500)
     parser.add_argument("--services", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=600.0)
     args = parser.parse_args()
 
@@ -111,6 +119,7 @@ def main() -> None:
     thread = threading.Thread(target=lambda: asyncio.run(run_controller(options, stop_flag=stop, ready_flag=ready,
                                                                         state=state)), daemon=True)
     started = time.perf_counter()
+    cpu_before = _cpu_seconds()
     thread.start()
     done = 0
     while time.perf_counter() - started < args.timeout:
@@ -120,8 +129,9 @@ def main() -> None:
         if done >= args.compositions:
             break
     elapsed = time.perf_counter() - started
+    controller_cpu = _cpu_seconds() - cpu_before
     ours.send("requests")
-    total, by_verb, writes = ours.recv()
+    total, by_verb, writes, server_cpu = ours.recv()
     stop.set()
     thread.join(60)
     ours.send("stop")
@@ -135,6 +145,8 @@ def main() -> None:
     print(f"requests: {total} ({per:.1f} per composition; {writes / max(1, args.compositions):.1f} writes); "
           + ", ".join(f"{verb}={count}" for verb, count in by_verb.most_common()))
     print(f"engine runs: {state.reconciles} ({state.reconciles / max(1, args.compositions):.1f} per composition)")
+    print(f"CPU: controller {controller_cpu:.1f}s, API emulator {server_cpu:.1f}s (incl. setup) for {elapsed:.1f}s "
+          f"of wall time on {len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"controller peak RSS: {peak_mb:.0f} MB (target < {TARGET_MB:.0f} MB: {peak_mb / TARGET_MB:.2f} of it)")
     if done < args.compositions:
         sys.exit(1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 from typer.testing import CliRunner
 
@@ -84,3 +86,38 @@ def test_the_controller_command_reports_an_unusable_kubeconfig_without_a_traceba
 
     assert result.exit_code == 3
     assert "no usable Kubernetes configuration" in result.output
+
+
+def test_the_controller_command_serves_its_liveness_endpoint_and_stops_on_sigterm(cluster, tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dockyard = str(Path(sys.executable).parent / "dockyard")
+    command = [dockyard, "controller", "--standalone",
+               "--kubeconfig", str(cluster.kubeconfig_path), "--liveness", f"http://127.0.0.1:{port}/healthz"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "no liveness endpoint"
+                time.sleep(0.1)
+        assert answer.status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
