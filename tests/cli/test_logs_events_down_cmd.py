@@ -80,3 +80,30 @@ def test_down_asks_first(kube, cli, dev, project_dir):
     result = cli("down", "--env", "dev")
     assert result.exit_code == 2
     assert kube.store_get("Deployment", "web", NS) is not None
+
+
+def test_logs_follow_streams_lines_from_every_pod_until_the_pods_go(kube, cli, dev):
+    import threading
+    import time
+
+    _pod(kube, "web-aaaaa", "web")
+    _pod(kube, "web-bbbbb", "web")
+    feed(kube, "web-aaaaa", ["before"])
+    feed(kube, "web-bbbbb", ["before"])
+
+    def cluster():
+        while len([r for r in kube.requests if r.query.get("follow") == "true"]) < 2:
+            time.sleep(0.01)
+        feed(kube, "web-aaaaa", ["new line"])
+        feed(kube, "web-bbbbb", ["another"])
+        time.sleep(0.2)
+        kube.store_delete("Pod", "web-aaaaa", NS)
+        kube.store_delete("Pod", "web-bbbbb", NS)
+
+    worker = threading.Thread(target=cluster, daemon=True)
+    worker.start()
+    result = cli("logs", "web", "--env", "dev", "--follow")
+    worker.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert sorted(result.output.splitlines()) == ["[web-aaaaa] before", "[web-aaaaa] new line",
+                                                  "[web-bbbbb] another", "[web-bbbbb] before"]

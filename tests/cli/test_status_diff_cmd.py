@@ -51,3 +51,23 @@ def test_diff_of_an_applied_project_shows_no_changes(kube, cli, dev, project_dir
     assert result.exit_code == 0
     assert "no changes" in result.output.splitlines()
     assert "Deployment" not in result.output
+
+
+def test_status_watch_refreshes_until_interrupted(kube, cli, dev, project_dir, monkeypatch):
+    from dockyard.cli import status_cmd
+
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local")
+    rounds = []
+
+    def tick(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            mark_ready(kube)
+        else:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(status_cmd, "_sleep", tick)
+    result = cli("status", "--env", "dev", "--watch")
+    assert result.exit_code == 0
+    heads = [line for line in result.output.splitlines() if line.startswith("composition shop")]
+    assert heads == ["composition shop: 0/3 ready", "composition shop: 2/3 ready"]

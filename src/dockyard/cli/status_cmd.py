@@ -160,8 +160,6 @@ def status(
     context: str | None = CONTEXT,
 ) -> None:
     """Show each service's state and the reason when it is not ready."""
-    import json
-
     from rich.console import Console
 
     from dockyard.cli._common import reported_errors
@@ -170,27 +168,35 @@ def status(
     console = Console(width=240)
     with reported_errors():
         client = make_client(kubeconfig, context)
-        while True:
-            found = _compositions(client, env, name)
-            report = {}
-            for cr in found:
-                services = _services(client, cr)
-                report[cr["metadata"]["name"]] = (cr, services)
-            if output == "json":
-                print(json.dumps({n: {"conditions": (cr.get("status") or {}).get("conditions") or [],
-                                      "services": [s.to_dict() for s in services]}
-                                  for n, (cr, services) in report.items()}, indent=2))
-            else:
-                if not report:
-                    print(f"no composition in environment {env}")
-                for n, (cr, services) in report.items():
-                    conditions = {c.get("type"): c for c in (cr.get("status") or {}).get("conditions") or []}
-                    reconciled = conditions.get("Reconciled") or {}
-                    head = f"composition {n}: {sum(s.state in ('ready', 'stopped') for s in services)}/{len(services)} ready"
-                    if reconciled.get("status") == "False":
-                        head += f" (last change not applied: {reconciled.get('message')})"
-                    console.print(head, markup=False)
-                    console.print(table(services))
-            if not watch:
-                return
-            _sleep(2.0)
+        try:
+            while True:
+                if watch and console.is_terminal:
+                    console.clear()
+                _report(console, client, env, name, output)
+                if not watch:
+                    return
+                _sleep(2.0)
+        except KeyboardInterrupt:
+            return  # Ctrl-C ends --watch
+
+
+def _report(console, client, env: str, name: str | None, output: str) -> None:
+    import json
+
+    report = {cr["metadata"]["name"]: (cr, _services(client, cr)) for cr in _compositions(client, env, name)}
+    if output == "json":
+        print(json.dumps({n: {"conditions": (cr.get("status") or {}).get("conditions") or [],
+                              "services": [s.to_dict() for s in services]}
+                          for n, (cr, services) in report.items()}, indent=2))
+        return
+    if not report:
+        print(f"no composition in environment {env}")
+    for n, (cr, services) in report.items():
+        conditions = {c.get("type"): c for c in (cr.get("status") or {}).get("conditions") or []}
+        reconciled = conditions.get("Reconciled") or {}
+        ready = sum(s.state in ("ready", "stopped") for s in services)
+        head = f"composition {n}: {ready}/{len(services)} ready"
+        if reconciled.get("status") == "False":
+            head += f" (last change not applied: {reconciled.get('message')})"
+        console.print(head, markup=False)
+        console.print(table(services))
