@@ -33,8 +33,9 @@ def wait_for(probe, what: str, timeout: float = 15.0):
 
 
 @pytest.fixture
-def cli(kube, monkeypatch):
+def cli(kube, monkeypatch, tmp_path):
     monkeypatch.setattr(connect_cmd, "_transport", lambda config: LocalTransport(kube))
+    monkeypatch.setattr("dockyard.cli._hosts.DEFAULT_PATH", tmp_path / "default-hosts")  # never the real one
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
