@@ -212,6 +212,15 @@ def _pod(obj: dict[str, Any], ctx: "Context") -> None:
 def _service(obj: dict[str, Any], ctx: "Context") -> None:
     spec = obj.setdefault("spec", {})
     spec.setdefault("type", "ClusterIP")
+    if spec["type"] == "ExternalName":       # dropTypeDependentFields: what only other types use goes away
+        for field in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy",
+                      "sessionAffinity"):
+            spec.pop(field, None)
+    if spec["type"] in ("ClusterIP", "ExternalName"):
+        for port in spec.get("ports") or []:
+            if isinstance(port, dict):
+                port.pop("nodePort", None)
+        spec.pop("externalTrafficPolicy", None)
     if spec["type"] != "ExternalName":
         spec.setdefault("sessionAffinity", "None")
         spec.setdefault("internalTrafficPolicy", "Cluster")

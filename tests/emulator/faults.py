@@ -76,9 +76,9 @@ class Fault:
     subresource: str | None = "*"     # "*" = any, None = only the main resource
     status: int | None = None         # answer with this error code
     message: str | None = None
-    delay: float = 0.0                # seconds before handling (longer than the client timeout = a timeout)
+    delay: float = 0.0                # seconds to stall (longer than the client timeout = a client timeout)
     drop: bool = False                # close the connection without an answer
-    after: bool = False               # do the work first, then fail/drop the answer
+    after: bool = False               # do the work first, then stall/fail/drop the answer
     times: int | None = 1             # how many matches to affect; None = all
     hits: int = 0
 

@@ -60,13 +60,15 @@ class ApiServer(kmock.KubernetesScaffold):
             record.body = _decode_body(body, record.content_type)
             self._describe(record, route, raw)
             fault = self._match_fault(record, route)
-            if fault is not None and fault.delay:
+            if fault is not None and not fault.after:
                 await asyncio.sleep(fault.delay)
-            if fault is not None and not fault.after and (fault.status or fault.drop):
-                return self._fault_response(fault, raw, record)
+                if fault.status or fault.drop:
+                    return self._fault_response(fault, raw, record)
             response = await self._dispatch(route, record, raw)
-            if fault is not None and fault.after and (fault.status or fault.drop):
-                return self._fault_response(fault, raw, record)
+            if fault is not None and fault.after:
+                await asyncio.sleep(fault.delay)
+                if fault.status or fault.drop:
+                    return self._fault_response(fault, raw, record)
             record.status = response.status
             return response
         except StatusError as e:
@@ -393,13 +395,13 @@ def _verb(method: str, route: Route, q: Any, content_type: str) -> str | None:
         if q.get("watch") in ("true", "1"):
             return "watch"
         return "get" if named else "list"
-    if method == "POST":
-        return "create" if not named else "create"
-    if method == "PUT":
+    if method == "POST" and not named:
+        return "create"
+    if method == "PUT" and named:
         return "update"
-    if method == "PATCH":
+    if method == "PATCH" and named:
         return "apply" if content_type == store_module.APPLY else "patch"
-    if method == "DELETE":
+    if method == "DELETE" and route.subresource is None:
         return "delete" if named else "deletecollection"
     return None
 

@@ -72,3 +72,11 @@ def test_the_request_log_tells_verbs_kinds_and_writes_apart(kube, kube_client):
                                                                                "dockyard")
     assert apply.body["data"] == {"k": "v"} and apply.status == 200
     assert kube.requests[0].path == "/api/v1/namespaces/default/configmaps"
+
+
+def test_a_stall_after_the_write_times_out_the_client_but_keeps_the_write(kube, kube_config):
+    kube.inject("apply", "ConfigMap", delay=0.5, after=True)
+    client = lightkube.Client(config=kube_config, field_manager="t", timeout=httpx2.Timeout(0.1))
+    with pytest.raises(httpx2.TimeoutException):
+        client.apply(configmap("a"))
+    assert kube.store_get("ConfigMap", "a", "default") is not None

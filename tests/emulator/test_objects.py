@@ -286,3 +286,25 @@ def test_emulator_starts_with_an_empty_request_log_and_no_server_errors(kube: Ku
     kube.http("GET", "/api/v1/namespaces")
     assert [r.verb for r in kube.requests] == ["list"]
     assert kube.server_errors == []
+
+
+def test_headless_and_cluster_ip_services_cannot_switch_but_external_name_can(kube_client):
+    def svc(**spec):
+        return Service.from_dict({"apiVersion": "v1", "kind": "Service",
+                                  "metadata": {"name": "web", "namespace": "default"},
+                                  "spec": {"ports": [{"port": 80}], **spec}})
+    kube_client.apply(svc(selector={"app": "web"}), field_manager="a")
+    with pytest.raises(ApiError) as e:
+        kube_client.apply(svc(selector={"app": "web"}, clusterIP="None"), field_manager="a")
+    assert e.value.status.code == 422 and "may not change once set" in e.value.status.message
+    external = kube_client.apply(Service.from_dict({"apiVersion": "v1", "kind": "Service",
+                                                    "metadata": {"name": "web", "namespace": "default"},
+                                                    "spec": {"type": "ExternalName", "externalName": "db.example"}}),
+                                 field_manager="a")
+    assert external.spec.clusterIP is None
+
+
+def test_verbs_a_resource_path_does_not_take_are_405(kube):
+    assert kube.http("POST", "/api/v1/namespaces/default/configmaps/a", json_body={}).status_code == 405
+    assert kube.http("PUT", "/api/v1/namespaces/default/configmaps", json_body={}).status_code == 405
+    assert kube.http("DELETE", "/apis/apps/v1/namespaces/default/deployments/web/status").status_code == 405
