@@ -72,3 +72,15 @@ def test_a_changed_secret_value_rolls_only_the_service_using_it(simulated, cli, 
     after = {d["metadata"]["name"]: d["metadata"]["generation"] for d in kube.store_list("Deployment", dev)}
     assert {n for n in after if after[n] != before[n]} == {"db"}
     assert "a-new-password" not in str(kube.store_get("Deployment", "db", dev))
+
+
+def test_a_service_waits_for_a_one_off_job_to_complete(simulated, cli, dev, project_dir, kube):
+    compose = (project_dir / "compose.yaml").read_text().replace(
+        "  web:\n", "  migrate:\n    image: example/migrate:1\n    restart: \"no\"\n"
+                    "  web:\n    depends_on:\n      migrate: {condition: service_completed_successfully}\n")
+    (project_dir / "compose.yaml").write_text(compose)
+    result = apply(cli, project_dir)
+    assert result.exit_code == 0, result.output
+    assert "web: waiting-for-dependency 0/0 waiting for migrate to be completed successfully" in result.output
+    assert "migrate: ready 1/1 completed" in result.output
+    assert kube.store_get("Job", "migrate", dev)["status"]["succeeded"] == 1

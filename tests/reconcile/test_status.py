@@ -115,3 +115,11 @@ def test_an_invalid_edit_sets_reconciled_false_with_the_reason():
     reconciled = next(c for c in result["conditions"] if c["type"] == "Reconciled")
     assert (reconciled["status"], reconciled["reason"], reconciled["message"]) == (
         "False", "InvalidInput", "compose.yaml:3:5: bad port")
+
+
+def test_a_succeeded_job_is_ready_without_an_observed_generation():
+    r = rendered([Svc("migrate", job=True, port=None)])
+    job = {"kind": "Job", "metadata": {"name": "migrate", "generation": 1}, "spec": {"template": {}},
+           "status": {"succeeded": 1}}
+    (migrate,) = services_status(r, Observed(workloads={("Job", "migrate"): job}))
+    assert (migrate.state, migrate.message) == (status.READY, "completed")

@@ -232,8 +232,8 @@ def service_status(
         return ServiceStatus(state=FAILED, message=failure, **counts, **base)
     if kind not in ("Job", "DaemonSet") and desired_count == 0:
         return ServiceStatus(state=STOPPED, message="scaled to 0", **counts, **base)
-    generation_seen = (live.get("status") or {}).get("observedGeneration", 0) >= (live.get("metadata") or {}).get(
-        "generation", 0)
+    generation_seen = kind in ("Job", "CronJob") or (  # Jobs report no observedGeneration
+        (live.get("status") or {}).get("observedGeneration", 0) >= (live.get("metadata") or {}).get("generation", 0))
     settled = ready >= desired_count and (kind == "Job" or updated >= desired_count) and generation_seen
     problems = [p for p in (_pod_problem(pod, observed.last_log_lines) for pod in pods) if p]
     if settled and not problems:
