@@ -7,6 +7,7 @@ immutable fields that force delete+create). Tables are keyed by (group, plural).
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import itertools
 import re
@@ -246,7 +247,6 @@ def _secret(obj: dict[str, Any], ctx: "Context") -> None:
     obj.setdefault("type", "Opaque")
     string_data = obj.pop("stringData", None)
     if isinstance(string_data, dict):
-        import base64
         data = obj.setdefault("data", {})
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode()).decode()
@@ -346,17 +346,85 @@ IMMUTABLE: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+IANA_SVC_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_ANNOTATION_BYTES = 256 * 1024
+WORKLOADS = {("apps", "deployments"), ("apps", "replicasets"), ("apps", "daemonsets"), ("apps", "statefulsets")}
+
+
+def _pod_spec_causes(spec: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
+    causes: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for n, container in enumerate(spec.get("containers") or []):
+        if not isinstance(container, dict):
+            continue
+        where = f"{prefix}.containers[{n}]"
+        cname = container.get("name", "")
+        if not DNS_LABEL.match(cname or ""):
+            causes.append((f"{where}.name", f'Invalid value: "{cname}": a lowercase RFC 1123 label must consist of '
+                                             "lower case alphanumeric characters or '-'"))
+        elif cname in seen:
+            causes.append((f"{where}.name", f'Duplicate value: "{cname}"'))
+        seen.add(cname)
+        if not container.get("image"):
+            causes.append((f"{where}.image", "Required value"))
+        for p, port in enumerate(container.get("ports") or []):
+            pname = port.get("name") if isinstance(port, dict) else None
+            if pname is not None and (len(pname) > 15 or not IANA_SVC_NAME.match(pname)):
+                causes.append((f"{where}.ports[{p}].name", f'Invalid value: "{pname}": must be no more than 15 '
+                                                            "characters"))
+    return causes
+
+
 def validate(key: tuple[str, str], kind: str, obj: dict[str, Any]) -> None:
+    """Create/update validation the code under test can trip over (422 Invalid, like the real server)."""
     name = (obj.get("metadata") or {}).get("name", "")
-    template = _get(obj, "spec.template.spec") if key == ("batch", "jobs") else None
-    if template is not None and template.get("restartPolicy") not in ("OnFailure", "Never"):
-        value = template.get("restartPolicy")
-        raise errors.invalid(kind, name, [("spec.template.spec.restartPolicy",
-                                           f'Unsupported value: "{value}": supported values: "OnFailure", "Never"')],
-                             key[0])
-    for container in (_get(obj, "spec.template.spec.containers") or _get(obj, "spec.containers") or []):
-        if isinstance(container, dict) and not container.get("image") and key[0] in ("apps", "batch", ""):
-            raise errors.invalid(kind, name, [("spec.template.spec.containers[0].image", "Required value")], key[0])
+    causes: list[tuple[str, str]] = []
+    annotations = (obj.get("metadata") or {}).get("annotations") or {}
+    if sum(len(k) + len(str(v)) for k, v in annotations.items()) > MAX_ANNOTATION_BYTES:
+        causes.append(("metadata.annotations", f"Too long: must have at most {MAX_ANNOTATION_BYTES} bytes"))
+    if key == ("batch", "jobs"):
+        value = _get(obj, "spec.template.spec.restartPolicy")
+        if value not in ("OnFailure", "Never"):
+            causes.append(("spec.template.spec.restartPolicy",
+                           f'Unsupported value: "{value}": supported values: "OnFailure", "Never"'))
+    if key in WORKLOADS or key == ("batch", "jobs"):
+        causes += _pod_spec_causes(_get(obj, "spec.template.spec") or {}, "spec.template.spec")
+    if key == ("", "pods"):
+        causes += _pod_spec_causes(obj.get("spec") or {}, "spec")
+    if key in WORKLOADS:
+        selector = _get(obj, "spec.selector.matchLabels") or {}
+        labels = _get(obj, "spec.template.metadata.labels") or {}
+        if not selector and not _get(obj, "spec.selector.matchExpressions"):
+            causes.append(("spec.selector", "Required value"))
+        elif any(labels.get(k) != v for k, v in selector.items()):
+            causes.append(("spec.template.metadata.labels",
+                           f"Invalid value: {labels!r}: `selector` does not match template `labels`"))
+    if key in (("", "configmaps"), ("", "secrets")):
+        data = {**(obj.get("data") or {}), **(obj.get("binaryData") or {})}
+        for data_key in data:
+            if not CONFIG_KEY.match(data_key):
+                causes.append((f"data[{data_key}]", f'Invalid value: "{data_key}": a valid config key must consist '
+                                                     "of alphanumeric characters, '-', '_' or '.'"))
+        if sum(len(k) + len(str(v)) for k, v in data.items()) > MAX_CONFIG_BYTES:
+            causes.append(("data" if key[1] == "secrets" else "", f"Too long: must have at most {MAX_CONFIG_BYTES} "
+                                                                  "bytes"))
+    if key == ("", "secrets"):
+        for data_key, value in (obj.get("data") or {}).items():
+            try:
+                base64.b64decode(str(value), validate=True)
+            except ValueError:
+                raise errors.bad_request(f"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 "
+                                         f"data at input byte 0 (data[{data_key}])") from None
+    if key == ("", "services"):
+        ports = _get(obj, "spec.ports") or []
+        if len(ports) > 1:
+            for p, port in enumerate(ports):
+                if isinstance(port, dict) and not port.get("name"):
+                    causes.append((f"spec.ports[{p}].name", "Required value"))
+    if causes:
+        raise errors.invalid(kind, name, causes, key[0])
 
 
 SET_ONCE = {"spec.volumeName"}

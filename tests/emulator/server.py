@@ -25,6 +25,7 @@ from tests.emulator import errors, faults, selectors, store as store_module
 from tests.emulator.errors import StatusError
 from tests.emulator.resources import ResourceType
 
+MAX_REQUEST_BYTES = 3 * 1024 * 1024      # the apiserver's limit on write bodies
 VERSION_INFO = {"major": "1", "minor": "34", "gitVersion": "v1.34.0-dockyard-emulator", "gitCommit": "0" * 40,
                 "gitTreeState": "clean", "buildDate": "2025-08-27T00:00:00Z", "goVersion": "go1.24.6",
                 "compiler": "gc", "platform": "linux/amd64"}
@@ -51,11 +52,13 @@ class ApiServer(kmock.KubernetesScaffold):
 
     async def __call__(self, raw: aiohttp.web.BaseRequest) -> aiohttp.web.StreamResponse:
         # kmock's own request parser cannot parse paths like /api/v1/namespaces; route them here instead.
-        body = await raw.read()
+        body = await _read_body(raw)
         record = faults.RequestRecord(method=raw.method, path=raw.path, query=dict(raw.query), verb=None,
                                       content_type=raw.headers.get("Content-Type", "").split(";")[0].strip())
         self.requests.append(record)
         try:
+            if len(body) > MAX_REQUEST_BYTES:
+                raise StatusError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_REQUEST_BYTES}")
             route = self._route(raw.path)
             record.body = _decode_body(body, record.content_type)
             self._describe(record, route, raw)
@@ -449,6 +452,16 @@ def _default_manager(user_agent: str) -> str:
 def _force_forbidden() -> StatusError:
     return errors.invalid("PatchOptions", "", [("force", "Forbidden: may not be specified for non-apply patch")],
                           "meta.k8s.io")
+
+
+async def _read_body(raw: aiohttp.web.BaseRequest) -> bytes:
+    """The whole body up to just over the apiserver's limit (aiohttp's own 1 MiB cap does not apply)."""
+    body = bytearray()
+    while chunk := await raw.content.readany():
+        body.extend(chunk)
+        if len(body) > MAX_REQUEST_BYTES:
+            break
+    return bytes(body)
 
 
 def _decode_body(body: bytes, content_type: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import datetime
+import json
 import random
 import string
 import uuid
@@ -369,6 +370,8 @@ class Store:
                                   subresource, rt.has_status, rt.schema, now)
         if old is not None and _without_times(new) == _without_times(self.render(rt, old)):
             return self.render(rt, old)
+        if len(json.dumps(new)) > MAX_STORED_BYTES:
+            raise errors.StatusError(500, "InternalError", "etcdserver: request is too large")
         if dry_run:
             if old is None:
                 meta.pop("resourceVersion", None)
@@ -543,6 +546,7 @@ class Store:
 
 
 
+MAX_STORED_BYTES = 1536 * 1024             # etcd's default --max-request-bytes
 RETURNS_DELETED_OBJECT = {("", "pods"), ("", "namespaces"), ("apps", "deployments"), ("apps", "replicasets"),
                           ("apps", "daemonsets"), ("apps", "statefulsets"), ("batch", "jobs"), ("batch", "cronjobs"),
                           ("", "services"), ("", "persistentvolumeclaims")}

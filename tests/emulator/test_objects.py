@@ -308,3 +308,33 @@ def test_verbs_a_resource_path_does_not_take_are_405(kube):
     assert kube.http("POST", "/api/v1/namespaces/default/configmaps/a", json_body={}).status_code == 405
     assert kube.http("PUT", "/api/v1/namespaces/default/configmaps", json_body={}).status_code == 405
     assert kube.http("DELETE", "/apis/apps/v1/namespaces/default/deployments/web/status").status_code == 405
+
+
+def test_validation_rejects_what_a_real_server_rejects(kube_client):
+    with pytest.raises(ApiError) as e:
+        kube_client.create(ConfigMap(metadata=ObjectMeta(name="a", namespace="default"), data={"bad key": "x"}))
+    assert e.value.status.code == 422 and "a valid config key" in e.value.status.message
+    mismatched = deployment("web")
+    mismatched["spec"]["template"]["metadata"]["labels"] = {"app": "other"}
+    with pytest.raises(ApiError) as e:
+        kube_client.create(Deployment.from_dict(mismatched))
+    assert "selector` does not match template `labels`" in e.value.status.message
+    with pytest.raises(ApiError) as e:
+        kube_client.create(Service.from_dict({"apiVersion": "v1", "kind": "Service",
+                                              "metadata": {"name": "two", "namespace": "default"},
+                                              "spec": {"ports": [{"port": 80}, {"port": 443}]}}))
+    assert "spec.ports[0].name: Required value" in e.value.status.message
+
+
+def test_size_limits_of_bodies_objects_and_config_maps(kube, kube_client):
+    huge = kube.http("POST", "/api/v1/namespaces/default/configmaps",
+                     json_body={"metadata": {"name": "a"}, "data": {"k": "x" * (3 * 1024 * 1024)}})
+    assert huge.status_code == 413 and huge.json()["reason"] == "RequestEntityTooLarge"
+    with pytest.raises(ApiError) as e:
+        kube_client.create(ConfigMap(metadata=ObjectMeta(name="a", namespace="default"),
+                                     data={"k": "x" * (1024 * 1024 + 1)}))
+    assert e.value.status.code == 422 and "Too long" in e.value.status.message
+    big = kube.http("POST", "/api/v1/namespaces/default/serviceaccounts",
+                    json_body={"metadata": {"name": "a", "labels": {"x": "y"}},
+                               "secrets": [{"name": "s" * 200}] * 9000})
+    assert big.status_code == 500 and big.json()["message"] == "etcdserver: request is too large"
