@@ -1,5 +1,7 @@
 """apply --wait against the emulator's cluster simulator: real rollouts, real failure shapes."""
 
+import json
+
 import pytest
 
 from dockyard.cli import status_cmd
@@ -84,3 +86,17 @@ def test_a_service_waits_for_a_one_off_job_to_complete(simulated, cli, dev, proj
     assert "web: waiting-for-dependency 0/0 waiting for migrate to be completed successfully" in result.output
     assert "migrate: ready 1/1 completed" in result.output
     assert kube.store_get("Job", "migrate", dev)["status"]["succeeded"] == 1
+
+
+def test_global_and_scaled_to_zero_services_settle_as_ready_and_stopped(simulated, cli, dev, project_dir, kube):
+    compose = (project_dir / "compose.yaml").read_text().replace(
+        "  web:\n", "  agent:\n    image: example/agent:1\n    deploy: {mode: global}\n"
+                    "  spare:\n    image: example/spare:1\n    deploy: {replicas: 0}\n  web:\n")
+    (project_dir / "compose.yaml").write_text(compose)
+    result = apply(cli, project_dir)
+    assert result.exit_code == 0, result.output
+    assert "all 5 services ready" in result.output
+    report = json.loads(cli("status", "--env", "dev", "-o", "json").output)
+    states = {s["name"]: s["state"] for s in report["shop"]["services"]}
+    assert states["agent"] == "ready" and states["spare"] == "stopped"
+    assert kube.store_get("DaemonSet", "agent", dev) is not None
