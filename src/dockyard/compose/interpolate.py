@@ -15,7 +15,7 @@ import gc
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dockyard.compose.model import Location
+from dockyard.compose.location import Location
 from dockyard.compose.template import Lookup, substitute_with_unset
 from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP
 from dockyard.errors import InterpolationError, InvalidTemplateError, MissingRequiredError

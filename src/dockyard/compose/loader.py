@@ -30,13 +30,16 @@ import os
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.compose import canonical as canon
 from dockyard.compose import merge as merging
 from dockyard.compose.files import DiskSource, FileSource, interpolate_tree, parse_document, parse_dotenv, read_text
-from dockyard.compose.model import EnvFile, Location, Project
+from dockyard.compose.location import Location
 from dockyard.errors import ComposeError, ComposeErrors, EnvFileError
+
+if TYPE_CHECKING:
+    from dockyard.compose.model import Project
 
 MAX_REFERENCED_BYTES = 8 * 1024 * 1024
 
@@ -185,7 +188,8 @@ class _Loader:
             document.data = {}
         if not isinstance(document.data, dict):
             raise ComposeError("top-level object must be a mapping", file=name)
-        if document.positions and not all(isinstance(w, Location) for w in list(document.positions.values())[:1]):
+        first = next(iter(document.positions.values()), None)
+        if first is not None and not isinstance(first, Location):
             document.positions = {path: _location(name, where) for path, where in document.positions.items()}
         return document
 
@@ -301,6 +305,8 @@ class _Loader:
             entries = service.pop("env_file", None)
             if not entries:
                 continue
+            from dockyard.compose.model import EnvFile
+
             values: dict[str, Any] = {}
             bound = []
             for index, entry in enumerate(entries):

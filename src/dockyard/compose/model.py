@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dockyard.compose.location import Location
+
 Duration = int
 """A duration in nanoseconds (Compose durations such as ``1m30s`` or ``500ms``)."""
 
@@ -27,23 +29,6 @@ Path = tuple[str | int, ...]
 
 def _empty() -> Mapping[str, Any]:
     return {}
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where a value came from: file, 1-based line and column."""
-
-    file: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        parts = [self.file]
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from dockyard.compose.model import Location
+from dockyard.compose.location import Location
 from dockyard.compose.tree import dotted
 from dockyard.errors import SchemaError
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
-from dockyard.compose.model import Location
+from dockyard.compose.location import Location
 from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted
 from dockyard.errors import ValidationError
 

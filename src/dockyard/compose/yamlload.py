@@ -42,7 +42,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from dockyard.compose.model import Location
+from dockyard.compose.location import Location
 from dockyard.errors import YAMLError
 
 __all__ = ["ParsedFile", "parse_yaml", "resolve_plain"]
