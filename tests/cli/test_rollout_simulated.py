@@ -100,3 +100,19 @@ def test_global_and_scaled_to_zero_services_settle_as_ready_and_stopped(simulate
     states = {s["name"]: s["state"] for s in report["shop"]["services"]}
     assert states["agent"] == "ready" and states["spare"] == "stopped"
     assert kube.store_get("DaemonSet", "agent", dev) is not None
+
+
+def test_once_rolled_out_a_reconcile_writes_nothing_even_after_controllers_touched_everything(
+        simulated, cli, dev, project_dir, kube):
+    from dockyard.reconcile.client import KubeClient, load_kubeconfig
+    from dockyard.reconcile.engine import reconcile
+
+    assert apply(cli, project_dir).exit_code == 0
+    kube.settle()
+    client = KubeClient(load_kubeconfig(str(kube.kubeconfig_path)))
+    reconcile(client, dev, "shop")  # records the settled status
+    kube.requests.clear()
+    result = reconcile(client, dev, "shop")
+    client.close()
+    assert kube.requests.writes() == []
+    assert result.ready
