@@ -40,7 +40,7 @@ def compose_text(services: int) -> str:
 
 # ---------------------------------------------------------------- the API server (child process)
 
-def serve(conn, compositions: int, services: int) -> None:
+def serve(conn, compositions: int, services: int, simulator: bool) -> None:
     from dockyard.controller.install import manifests
     from dockyard.reconcile.composition import CompositionInput, build
     from tests.emulator import KubeEmulator
@@ -62,6 +62,7 @@ def serve(conn, compositions: int, services: int) -> None:
         cr, _ = build(CompositionInput(name="app", environment=env, compose_files=[("compose.yaml", compose)]))
         kube.store_put(cr)
     kube.requests.clear()
+    kube.simulator.enabled = simulator
     conn.send(str(kube.kubeconfig_path))
     while True:
         command = conn.recv()
@@ -97,6 +98,7 @@ def main() -> None:
     parser.add_argument("--services", type=int, default=10)
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--simulator", action="store_true", help="Also run the cluster simulator (pods, status).")
     args = parser.parse_args()
 
     import logging
@@ -105,7 +107,8 @@ def main() -> None:
     from dockyard.controller.run import ControllerOptions, ControllerState, run_controller
 
     ours, theirs = multiprocessing.Pipe()
-    server = multiprocessing.get_context("spawn").Process(target=serve, args=(theirs, args.compositions, args.services))
+    server = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(theirs, args.compositions, args.services, args.simulator))
     setup = time.perf_counter()
     server.start()
     kubeconfig = ours.recv()

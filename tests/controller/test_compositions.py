@@ -186,3 +186,22 @@ def test_deleting_a_composition_that_asks_for_it_removes_its_volume_claims_too(k
 
     wait_until(lambda: not composition(kube), what="the Composition to go")
     assert claim_names(kube) == []
+
+
+def test_with_a_simulated_cluster_a_rollout_ends_ready_and_a_bad_image_is_reported_as_failed(kube, controller):
+    kube.simulator.enabled = True
+    kube.simulator.add_unpullable_image("shop/api:broken")
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+
+    wait_until(lambda: condition(composition(kube), "Ready").get("status") == "True", what="Ready=True")
+    assert composition(kube)["status"]["ready"] == "3/3"
+
+    put_composition(kube, SHOP.replace("shop/api:1", "shop/api:broken"))
+
+    degraded = wait_until(lambda: condition(composition(kube), "Degraded").get("status") == "True"
+                          and condition(composition(kube), "Degraded"), what="Degraded=True")
+    assert "shop/api:broken" in degraded["message"]
+    wait_until(lambda: any(reason == "Failed" and "shop/api:broken" in message
+                           for reason, message in events_about(kube)), what="a Failed event naming the image")

@@ -158,8 +158,8 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
             raise
         if changed:
             logger.info("Environment %s: %s %d workloads", name, "suspended" if env.suspended else "resumed", changed)
-        if not env.suspended:
-            _request_namespace(state, env.namespace, delay=0)
+            if not env.suspended:  # edits made while suspended are applied now
+                _request_namespace(state, env.namespace, delay=0)
         message = "suspended: workloads scaled to 0" if env.suspended else f"namespace {env.namespace} ready"
         patch.status["namespace"] = env.namespace
         patch.status["suspended"] = env.suspended
