@@ -170,3 +170,15 @@ def test_apply_wait_with_a_controller_reports_an_invalid_edit_it_recorded(kube, 
     result = apply(cli, project_dir, "--wait", "--timeout", "60")
     assert result.exit_code == EXIT_INPUT
     assert "already exists and is not owned" in result.output
+
+
+def test_files_reached_through_extends_are_stored_so_the_engine_can_reload_the_project(kube, cli, dev, project_dir):
+    (project_dir / "base.yaml").write_text("services:\n  base:\n    image: nginx:1.27\n    environment: {A: '1'}\n")
+    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n", "  web:\n    extends: {file: base.yaml, service: base}\n")
+    (project_dir / "compose.yaml").write_text(compose)
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == 0, result.output
+    stored = kube.store_get("Composition", "shop", dev)
+    assert {"path": "base.yaml", "content": (project_dir / "base.yaml").read_text()} in stored["spec"]["files"]
+    assert kube.store_get("Deployment", "web", dev)["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "nginx:1.27"

@@ -44,7 +44,7 @@ def collect(client, files: list[str], env: str, *, profiles: list[str], variable
     from dockyard.manifests.result import Environment
     from dockyard.reconcile import composition, environments
 
-    source = DiskSource()
+    source = RecordingSource(DiskSource())
     paths = [os.path.abspath(f) for f in files] or find_config_files([], os.getcwd(), {}, source)
     working_dir = os.path.dirname(paths[0])
     state = environments.read(client, env, create_key=False)
@@ -66,9 +66,13 @@ def collect(client, files: list[str], env: str, *, profiles: list[str], variable
         with open(dotenv_path, encoding="utf-8") as handle:
             dotenv = handle.read()
     secret_files = {relative(s.file) for s in project.secrets.values() if s.file}
+    # everything the loader read (extends/include targets too), except what is stored on its own
+    referenced = {**source.read_files, **project.files}
+    for stored_apart in (*paths, dotenv_path):
+        referenced.pop(stored_apart, None)
     data = composition.CompositionInput(
         name=project.name, environment=env, compose_files=compose_files,
-        files={relative(p): c for p, c in project.files.items()}, secret_files=frozenset(secret_files),
+        files={relative(p): c for p, c in sorted(referenced.items())}, secret_files=frozenset(secret_files),
         dotenv=dotenv, profiles=tuple(profiles), variables=variables, prune_volumes=prune_volumes, allow=allow,
     )
     environments.check_env_name(env)
@@ -83,6 +87,30 @@ def user_path(message: str, files: list[str]) -> str:
 
     paths = [os.path.abspath(f) for f in files] or [os.path.join(os.getcwd(), "compose.yaml")]
     return message.replace(VIRTUAL_ROOT + "/", os.path.dirname(paths[0]) + "/")
+
+
+class RecordingSource:
+    """A loader file source that remembers every file it read, so a Composition can hold them all."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.read_files: dict[str, bytes] = {}
+
+    def read(self, path: str) -> bytes:
+        import os
+
+        content = self.inner.read(path)
+        self.read_files[os.path.normpath(path)] = content
+        return content
+
+    def exists(self, path: str) -> bool:
+        return self.inner.exists(path)
+
+    def is_dir(self, path: str) -> bool:
+        return self.inner.is_dir(path)
+
+    def walk(self, path: str):
+        return self.inner.walk(path)
 
 
 def controller_running(client) -> bool:
