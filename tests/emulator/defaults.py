@@ -45,12 +45,12 @@ def validate_metadata(kind: str, group: str, obj: dict[str, Any]) -> None:
     causes = []
     for key, value in (meta.get("labels") or {}).items():
         if not _LABEL_KEY.match(key):
-            causes.append((f"metadata.labels", f'Invalid value: "{key}": name part must consist of alphanumeric '
+            causes.append(("metadata.labels", f'Invalid value: "{key}": name part must consist of alphanumeric '
                                                 "characters, '-', '_' or '.'"))
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            causes.append((f"metadata.labels", f'Invalid value: "{value}": a valid label must be an empty string '
+            causes.append(("metadata.labels", f'Invalid value: "{value}": a valid label must be an empty string '
                                                 "or consist of alphanumeric characters, '-', '_' or '.'"))
-    for key, value in (meta.get("annotations") or {}).items():
+    for value in (meta.get("annotations") or {}).values():
         if not isinstance(value, str):
             causes.append(("metadata.annotations", f"Invalid value: {value!r}: must be a string"))
     if causes:

@@ -12,7 +12,6 @@ Tests set up and inspect state with two clearly separated families of helpers:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import copy
 import json
 import tempfile

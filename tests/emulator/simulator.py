@@ -18,7 +18,6 @@ reads over HTTP. Switch it on with `kube.simulator.enabled = True` (or `KubeEmul
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import datetime
 import hashlib
@@ -28,7 +27,6 @@ import random
 from typing import Any
 
 from tests.emulator import fields, store as store_module
-from tests.emulator.errors import StatusError
 from tests.emulator.resources import ResourceType
 
 WATCHED = [("apps", "deployments"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
@@ -500,7 +498,7 @@ class Simulator:
             if stale and all(_ready(p) for p in pods.values()):
                 victim = max(stale, key=lambda p: int(p["metadata"]["name"].rsplit("-", 1)[1]))
                 self.store.delete(pod_rt, ns, victim["metadata"]["name"])
-        for pod_name, pod in pods.items():
+        for pod_name in list(pods):
             if int(pod_name.rsplit("-", 1)[1]) >= desired:
                 self.store.delete(pod_rt, ns, pod_name)
         current = [p for p in self._pods_of(sts)]

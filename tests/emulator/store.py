@@ -168,9 +168,9 @@ class Store:
             elif content_type == STRATEGIC:
                 if rt.custom:
                     raise errors.StatusError(415, "UnsupportedMediaType",
-                                             f"the body of the request was in an unknown format - accepted media "
-                                             f"types include: application/json-patch+json, "
-                                             f"application/merge-patch+json, application/apply-patch+yaml")
+                                             "the body of the request was in an unknown format - accepted media "
+                                             "types include: application/json-patch+json, "
+                                             "application/merge-patch+json, application/apply-patch+yaml")
                 new = fields.strategic_merge_patch(current, patch)
             elif content_type == JSONPATCH:
                 new = fields.json_patch(current, patch)
@@ -562,7 +562,9 @@ def _pending_finalizers(rt: ResourceType, obj: dict[str, Any]) -> list[str]:
 
 
 def _spec_part(obj: dict[str, Any], rt: ResourceType) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+    """What generation tracks: everything but metadata (and status, when it is a separate subresource)."""
+    ignored = ("metadata", "apiVersion", "kind") + (("status",) if rt.has_status else ())
+    return {k: v for k, v in obj.items() if k not in ignored}
 
 
 def _without_times(obj: dict[str, Any]) -> dict[str, Any]:
