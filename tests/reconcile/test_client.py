@@ -64,3 +64,17 @@ def test_a_missing_kubeconfig_is_a_clear_error(tmp_path, monkeypatch):
 def test_reading_a_kind_dockyard_does_not_manage_is_refused(client):
     with pytest.raises(ClusterError, match="does not manage Widget"):
         client.get("example.com/v1", "Widget", "w", "default")
+
+
+async def test_the_async_client_reads_logs_including_the_previous_container(kube):
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
+           "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    kube.store_put(pod)
+    kube.call(kube.store.add_log, "default", "p", "c", ["one", "two"], False)
+    kube.call(kube.store.add_log, "default", "p", "c", ["crashed"], True)
+    client = AsyncKubeClient(load_kubeconfig(str(kube.kubeconfig_path)))
+    try:
+        assert [line async for line in client.logs("p", "default", tail_lines=1)] == ["two"]
+        assert [line async for line in client.logs("p", "default", previous=True)] == ["crashed"]
+    finally:
+        await client.close()

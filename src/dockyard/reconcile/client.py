@@ -245,6 +245,10 @@ class KubeClient:
         params = {"container": container, "follow": follow or None, "sinceSeconds": since_seconds,
                   "previous": previous or None, "tailLines": tail_lines}
         request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
+        if follow:  # a followed log is silent for as long as the container is
+            import httpx2
+
+            request.timeout = httpx2.Timeout(10.0, read=None)
 
         def send():
             response = inner.send(inner.build_adapter_request(request), stream=follow)
@@ -327,3 +331,27 @@ class AsyncKubeClient:
 
     async def events(self, namespace):
         return await self.list("v1", "Event", namespace)
+
+    async def logs(self, pod, namespace, *, container=None, follow=False, since_seconds=None, previous=False,
+                   tail_lines=None):
+        """Lines of one container's log, as an async iterator (the request is made on first iteration)."""
+        import httpx2
+        from lightkube.resources.core_v1 import PodLog
+
+        inner = self._kube._client
+        params = {"container": container, "follow": follow or None, "sinceSeconds": since_seconds,
+                  "previous": previous or None, "tailLines": tail_lines}
+        request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
+        if follow:
+            request.timeout = httpx2.Timeout(10.0, read=None)
+
+        async def send():
+            response = await inner.send(inner.build_adapter_request(request), stream=follow)
+            if response.is_error:
+                await response.aread()
+            inner.raise_for_status(response)
+            return response
+
+        response = await aretrying(send, f"read logs of Pod {namespace}/{pod}", self.backoff)
+        async for line in response.aiter_lines():
+            yield line
