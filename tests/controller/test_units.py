@@ -167,3 +167,33 @@ async def test_a_run_that_asks_for_a_requeue_runs_again(requeue):
     await asyncio.sleep(0.2)
     await queue.close()
     assert calls == [KEY, KEY]
+
+
+def test_kopf_logs_in_with_the_kubeconfig_the_engine_uses(tmp_path):
+    from dockyard.controller.compositions import connection_info
+    from dockyard.controller.run import ControllerOptions, ControllerState
+
+    (tmp_path / "token").write_text("t0ken\n")
+    (tmp_path / "config").write_text("""
+apiVersion: v1
+kind: Config
+current-context: dev
+contexts:
+- name: dev
+  context: {cluster: dev, user: dev, namespace: env-dev}
+clusters:
+- name: dev
+  cluster: {server: "https://kube.example:6443", certificate-authority: ca.crt}
+users:
+- name: dev
+  user: {tokenFile: token, client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
+""")
+    state = ControllerState(options=ControllerOptions(kubeconfig=str(tmp_path / "config"), context="dev"))
+
+    info = connection_info(state)
+
+    assert info.server == "https://kube.example:6443"
+    assert str(info.ca_path) == str(tmp_path / "ca.crt")
+    assert (info.scheme, info.token) == ("Bearer", "t0ken")
+    assert (info.certificate_data, info.private_key_data) == ("Q0VSVA==", "S0VZ")
+    assert info.default_namespace == "env-dev"

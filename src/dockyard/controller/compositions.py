@@ -13,7 +13,6 @@ PersistentVolumeClaims unless the Composition asks for them to go (``spec.pruneV
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -70,15 +69,11 @@ def connection_info(state: ControllerState) -> kopf.ConnectionInfo:
         scheme="Bearer" if token else None,
         token=token,
         certificate_path=config.abs_file(user.client_cert) if user and user.client_cert else None,
-        certificate_data=_b64(user.client_cert_data) if user else None,
+        certificate_data=user.client_cert_data if user else None,  # kopf accepts base64 or PEM
         private_key_path=config.abs_file(user.client_key) if user and user.client_key else None,
-        private_key_data=_b64(user.client_key_data) if user else None,
+        private_key_data=user.client_key_data if user else None,
         default_namespace=config.namespace,
     )
-
-
-def _b64(data: str | None) -> str | None:
-    return data if data is None else base64.b64decode(data).decode()
 
 
 def _suspended(state: ControllerState, namespace: str) -> bool:
