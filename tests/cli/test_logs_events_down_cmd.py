@@ -4,13 +4,8 @@ NS = "env-dev"
 
 
 def feed(kube, pod, lines, previous=False):
-    """Container output served by the pod's log subresource.
-
-    Goes to the emulator's store directly: ``KubeEmulator.add_log_lines`` deadlocks (it resolves the
-    resource type through ``call`` from inside ``call``); reported to the emulator's author.
-    """
-    container = pod.split("-")[0]
-    kube.call(kube.store.add_log, NS, pod, container, lines, previous)
+    """Container output served by the pod's log subresource."""
+    kube.add_log_lines(NS, pod, lines, previous=previous)
 
 
 def _pod(kube, name, service, image="nginx:1.27"):

@@ -70,8 +70,8 @@ async def test_the_async_client_reads_logs_including_the_previous_container(kube
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
            "spec": {"containers": [{"name": "c", "image": "i"}]}}
     kube.store_put(pod)
-    kube.call(kube.store.add_log, "default", "p", "c", ["one", "two"], False)
-    kube.call(kube.store.add_log, "default", "p", "c", ["crashed"], True)
+    kube.add_log_lines("default", "p", ["one", "two"])
+    kube.add_log_lines("default", "p", ["crashed"], previous=True)
     client = AsyncKubeClient(load_kubeconfig(str(kube.kubeconfig_path)))
     try:
         assert [line async for line in client.logs("p", "default", tail_lines=1)] == ["two"]

@@ -219,7 +219,7 @@ def test_a_crash_looping_service_is_failed_with_exit_code_and_last_log_line(kube
         "name": "web", "image": "nginx:1.27", "ready": False, "restartCount": 4,
         "state": {"waiting": {"reason": "CrashLoopBackOff"}},
         "lastState": {"terminated": {"exitCode": 137, "reason": "Error"}}}]})
-    kube.call(kube.store.add_log, NS, "web-x1", "web", ["booting", "fatal: config missing"], True)
+    kube.add_log_lines(NS, "web-x1", ["booting", "fatal: config missing"], previous=True)
     result = run(client, project)
     web = {s.name: s for s in result.services}["web"]
     assert web.state == "failed"
