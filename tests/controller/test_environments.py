@@ -120,3 +120,16 @@ def test_deleting_an_environment_deletes_its_namespace_before_releasing_the_fina
     assert kube.store_get("Namespace", "env-dev") is None
     deletes = [(r.plural, r.name) for r in kube.requests if r.verb == "delete"]
     assert ("namespaces", "env-dev") in deletes
+
+
+def test_deleting_an_environment_with_a_running_composition_cleans_up_both(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: environment_ready(kube), what="Environment Ready")
+    put_composition(kube, APP)
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+
+    kube.store_delete("Environment", "dev")
+
+    wait_until(lambda: not environment(kube), what="the Environment to go")
+    assert kube.store_get("Namespace", "env-dev") is None
+    assert kube.store_list("Deployment", "env-dev") == []
