@@ -209,6 +209,8 @@ class ApiServer(kmock.KubernetesScaffold):
             options = dict(record.body) if isinstance(record.body, dict) else {}
             if q.get("propagationPolicy"):
                 options["propagationPolicy"] = q["propagationPolicy"]
+            if q.get("gracePeriodSeconds"):
+                options["gracePeriodSeconds"] = int(q["gracePeriodSeconds"])
             result = st.delete(rt, ns, route.name or "", options, dry_run)
             pending = result.get("kind") != "Status" and (result.get("metadata") or {}).get("deletionTimestamp")
             return _json(result, 202 if pending and not dry_run else 200)

@@ -144,6 +144,7 @@ class Simulator:
         self._idle = asyncio.Event()
         self._next_node = 0
         self._queue: set[store_module.ObjKey] = set()
+        self._stopping: set[str] = set()
         self._loop = asyncio.get_running_loop()
         self._progress_started: dict[str, float] = {}
 
@@ -175,12 +176,14 @@ class Simulator:
         loop = self._loop
         if value and not self._enabled:
             self._enabled = True
+            self.store.kubelets = True
             self.store.listeners.append(self._on_event)
             self._ensure_nodes()
             self._idle.clear()
             self._task = loop.create_task(self._run())
         elif not value and self._enabled:
             self._enabled = False
+            self.store.kubelets = False
             self.store.listeners.remove(self._on_event)
             self._dirty.set()
             self._idle.set()
@@ -293,9 +296,11 @@ class Simulator:
                          store_module.MERGE, manager, subresource="status" if rt.has_status else "")
 
     def _pods_of(self, owner: dict[str, Any]) -> list[dict[str, Any]]:
+        """The owner's pods that are not terminating (what controllers count)."""
         pod_rt = self._rt("", "v1", "pods")
         keys = [k for k in self.store._dependents(owner["metadata"]["uid"]) if k[0] == pod_rt.key]
-        return [self.store.render(pod_rt, self.store.objects[k]) for k in keys]
+        pods = [self.store.objects[k] for k in keys]
+        return [self.store.render(pod_rt, p) for p in pods if not p["metadata"].get("deletionTimestamp")]
 
     def _create_pod(self, owner: dict[str, Any], name: str, template: dict[str, Any],
                     extra_labels: dict[str, str] | None = None, node: str | None = None,
@@ -591,9 +596,18 @@ class Simulator:
     def _pod(self, pod: dict[str, Any]) -> None:
         meta, spec = pod["metadata"], pod.get("spec") or {}
         status = pod.get("status") or {}
-        if meta.get("deletionTimestamp") or status.get("phase") in ("Succeeded", "Failed"):
-            return
         pod_rt = self._rt("", "v1", "pods")
+        if meta.get("deletionTimestamp"):
+            if meta.get("uid") in self._stopping:           # the kubelet stopped the containers: gone
+                self._stopping.discard(meta["uid"])
+                if not meta.get("finalizers"):
+                    self.store.delete(pod_rt, meta["namespace"], meta["name"], {"gracePeriodSeconds": 0})
+            else:
+                self._stopping.add(meta["uid"])
+                self._queue.add((pod_rt.key, meta["namespace"], meta["name"]))
+            return
+        if status.get("phase") in ("Succeeded", "Failed"):
+            return
         if not spec.get("nodeName"):
             self._schedule(pod, pod_rt)
             return

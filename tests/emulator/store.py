@@ -49,6 +49,7 @@ class Store:
         self._owned: dict[str, set[ObjKey]] = collections.defaultdict(set)   # owner uid -> dependents
         self.event_index: dict[tuple[str, str, str, str], str] = {}           # for the event recorder
         self.event_reasons: set[tuple[str, str]] = set()
+        self.kubelets = False                                                # set while the simulator runs
         self.revision = 1
         self.history: collections.deque[WatchEvent] = collections.deque()
         self.history_limit = history_limit
@@ -231,6 +232,8 @@ class Store:
                                      f"{preconditions['resourceVersion']}, ResourceVersion in object meta: "
                                      f"{meta.get('resourceVersion')}")
         policy = options.get("propagationPolicy") or ("Orphan" if options.get("orphanDependents") else "Background")
+        if self._graceful(rt, obj, options):
+            return self._terminate_pod(rt, key, obj, options, dry_run)
         finalizers = list(meta.get("finalizers") or [])
         if rt.key == resources.NAMESPACE_TYPE.key:
             finalizers += (obj.get("spec") or {}).get("finalizers") or []
@@ -263,6 +266,29 @@ class Store:
             return self.render(rt, obj)
         details = {"name": name, "kind": rt.plural, "uid": meta.get("uid"), **({"group": rt.group} if rt.group else {})}
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+    def _graceful(self, rt: ResourceType, obj: dict[str, Any], options: dict[str, Any]) -> bool:
+        """Pods bound to a node wait for their kubelet (only when one runs: the simulator) to stop them."""
+        if rt.key != ("", "pods") or not self.kubelets or not (obj.get("spec") or {}).get("nodeName"):
+            return False
+        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            return False
+        return options.get("gracePeriodSeconds") != 0
+
+    def _terminate_pod(self, rt: ResourceType, key: ObjKey, obj: dict[str, Any], options: dict[str, Any],
+                       dry_run: bool) -> dict[str, Any]:
+        if obj["metadata"].get("deletionTimestamp"):
+            return self.render(rt, obj)
+        grace = options.get("gracePeriodSeconds")
+        if grace is None:
+            grace = (obj.get("spec") or {}).get("terminationGracePeriodSeconds", 30)
+        new = fields.clone(obj)
+        deadline = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=int(grace))
+        new["metadata"]["deletionTimestamp"] = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
+        new["metadata"]["deletionGracePeriodSeconds"] = int(grace)
+        if not dry_run:
+            self._store(rt, key, obj, new)
+        return self.render(rt, new)
 
     # --- internals --------------------------------------------------------------------------------
 
