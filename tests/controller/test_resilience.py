@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 from tests.controller.conftest import (
     composition,
     put_composition,
@@ -45,6 +51,29 @@ def test_a_controller_stopped_mid_reconcile_converges_when_started_again(kube, s
     done = wait_until(lambda: reconciled(kube), what="Reconciled after the restart")
     assert deployment_images(kube) == {"web": "nginx:1.25", "api": "shop/api:1", "worker": "shop/worker:1"}
     assert {s["name"] for s in done["status"]["services"]} == {"web", "api", "worker"}
+
+
+def test_a_controller_process_killed_mid_reconcile_converges_when_another_starts(kube, start_controller):
+    # the API stalls on one Deployment, so the first controller is surely inside a reconcile when killed
+    stalled = kube.inject("apply", kind="Deployment", name="web", delay=30, status=503, times=None)
+    dockyard = str(Path(sys.executable).parent / "dockyard")
+    victim = subprocess.Popen([dockyard, "controller", "--priority", "1", "--kubeconfig", str(kube.kubeconfig_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        put_environment(kube)
+        wait_until(lambda: kube.store_get("Namespace", "env-dev"), timeout=60, what="the victim creating env-dev")
+        put_composition(kube, APP)
+        wait_until(lambda: stalled.hits >= 1, what="the stalled apply")
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+    kube.clear_faults()
+    assert not reconciled(kube)
+
+    start_controller(identity="successor")  # priority 100 outranks the dead peer's leftover keep-alive
+
+    wait_until(lambda: reconciled(kube), what="Reconciled after the kill")
+    assert deployment_images(kube) == {"web": "nginx:1.25", "api": "shop/api:1", "worker": "shop/worker:1"}
 
 
 def test_of_two_controller_instances_only_one_acts_and_the_other_takes_over_when_it_stops(kube, start_controller):
