@@ -37,4 +37,5 @@ def make_environment(kube, client, name: str, *, isolated: bool = True) -> None:
 def put_service(kube, name: str, env: str, ports: list[int]) -> None:
     kube.store_put({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": f"env-{env}"},
                     "spec": {"selector": {"dockyard.dev/service": name},
-                             "ports": [{"port": p, "protocol": "TCP"} for p in ports]}})
+                             "ports": [{"port": p, "protocol": "TCP", **({"name": f"tcp-{p}"} if len(ports) > 1 else {})}
+                                       for p in ports]}})

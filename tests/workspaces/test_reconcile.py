@@ -40,7 +40,8 @@ def test_a_connected_workspace_runs_with_the_environment_dns_and_reports_its_rea
     assert status["connectedEnvironment"] == "dev"
     assert status["services"] == [
         {"name": "api", "dns": "api.env-dev.svc.cluster.local",
-         "ports": [{"port": 80, "protocol": "TCP"}, {"port": 9090, "protocol": "TCP"}]},
+         "ports": [{"port": 80, "protocol": "TCP", "name": "tcp-80"},
+                   {"port": 9090, "protocol": "TCP", "name": "tcp-9090"}]},
         {"name": "postgres", "dns": "postgres.env-dev.svc.cluster.local", "ports": [{"port": 5432, "protocol": "TCP"}]},
     ]
     assert condition(status, "Connected")["status"] == "True"
