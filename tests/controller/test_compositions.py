@@ -205,3 +205,18 @@ def test_with_a_simulated_cluster_a_rollout_ends_ready_and_a_bad_image_is_report
     assert "shop/api:broken" in degraded["message"]
     wait_until(lambda: any(reason == "Failed" and "shop/api:broken" in message
                            for reason, message in events_about(kube)), what="a Failed event naming the image")
+
+
+def test_the_periodic_resync_puts_back_a_workload_someone_edited_by_hand(kube, start_controller):
+    start_controller(resync=1.0)
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+
+    drifted = kube.store_get("Deployment", "web", "env-dev")
+    drifted["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:hand-edited"
+    kube.store_put(drifted, manager="kubectl-edit")  # a spec edit: no status change, so only the timer sees it
+
+    wait_until(lambda: deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25",
+               what="the image put back")

@@ -25,7 +25,9 @@ GROUP = "dockyard.dev"
 VERSION = "v1alpha1"
 WORKLOAD_KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "DaemonSet", "Job", "PersistentVolumeClaim"})
 EMPTY_STATUS = hash(json.dumps({}))
-WATCHED_OWNED = (("apps", "v1", "deployments"), ("apps", "v1", "daemonsets"), ("batch", "v1", "jobs"), ("", "v1", "pods"))
+WATCHED_OWNED = (
+    ("apps", "v1", "deployments"), ("apps", "v1", "daemonsets"), ("batch", "v1", "jobs"), ("", "v1", "pods"),
+)
 
 __all__ = ["register"]
 
@@ -71,16 +73,16 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
     composition = dict(group=GROUP, version=VERSION, plural="compositions", registry=registry)
     environment = dict(group=GROUP, version=VERSION, plural="environments", registry=registry)
 
-    @kopf.on.startup(registry=registry)
+    @kopf.on.startup(registry=registry, id="start")
     async def start(memo: kopf.Memo, logger, **_: Any) -> None:
         await compositions.start(_state(memo))
         logger.info("Started dockyard controller")
 
-    @kopf.on.cleanup(registry=registry)
+    @kopf.on.cleanup(registry=registry, id="stop")
     async def stop(memo: kopf.Memo, **_: Any) -> None:
         await compositions.stop(_state(memo))
 
-    @kopf.on.login(registry=registry)
+    @kopf.on.login(registry=registry, id="login")
     def login(memo: kopf.Memo, **_: Any) -> kopf.ConnectionInfo:
         return compositions.connection_info(_state(memo))
 
@@ -94,26 +96,26 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
     def compositions_by_namespace(namespace: str, name: str, **_: Any) -> dict[str, str]:
         return {namespace: name}
 
-    @kopf.on.startup(registry=registry)
+    @kopf.on.startup(registry=registry, id="keep_indexes")
     def keep_indexes(memo: kopf.Memo, suspended_namespaces, compositions_by_namespace, **_: Any) -> None:
         _state(memo).suspended = suspended_namespaces
         _state(memo).compositions = compositions_by_namespace
 
     # ------------------------------------------------------------ compositions
 
-    @kopf.on.create(**composition)
-    @kopf.on.update(**composition, field="spec")
-    @kopf.on.resume(**composition)
+    @kopf.on.create(**composition, id="composition_changed")
+    @kopf.on.update(**composition, field="spec", id="composition_changed")
+    @kopf.on.resume(**composition, id="composition_changed")
     async def composition_changed(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
         with kopf_errors():
             await compositions.reconcile_now(_state(memo), (namespace, name), body)
 
-    @kopf.timer(**composition, interval=resync, initial_delay=resync, idle=resync / 2)
+    @kopf.timer(**composition, interval=resync, initial_delay=resync, idle=resync / 2, id="composition_resync")
     async def composition_resync(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
         with kopf_errors():
             await compositions.reconcile_now(_state(memo), (namespace, name), body)
 
-    @kopf.on.delete(**composition)
+    @kopf.on.delete(**composition, id="composition_deleted")
     async def composition_deleted(namespace: str, name: str, body, memo: kopf.Memo, **_: Any) -> None:
         with kopf_errors():
             await compositions.delete(_state(memo), (namespace, name), body)
@@ -121,7 +123,8 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
     # ------------------------------------------------------------ what makes a composition's status move
 
     for group, version, plural in WATCHED_OWNED:
-        @kopf.on.event(group, version, plural, labels={LABEL_COMPOSITION: kopf.PRESENT}, registry=registry)
+        @kopf.on.event(group, version, plural, labels={LABEL_COMPOSITION: kopf.PRESENT}, registry=registry,
+                       id=f"owned_{plural}")
         async def owned_changed(type: str | None, body, namespace: str, labels: Mapping[str, str], memo: kopf.Memo,
                                 **_: Any) -> None:
             state = _state(memo)
@@ -131,21 +134,23 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
     def _about_workload(body: Mapping[str, Any], **_: Any) -> bool:
         return (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS
 
-    @kopf.on.event("", "v1", "events", when=_about_workload, registry=registry)
+    @kopf.on.event("", "v1", "events", when=_about_workload, registry=registry, id="workload_event")
     async def workload_event(namespace: str, memo: kopf.Memo, **_: Any) -> None:
         _request_namespace(_state(memo), namespace)
 
-    @kopf.on.event("", "v1", "configmaps", field="metadata.name", value="env-config", registry=registry)
-    @kopf.on.event("", "v1", "secrets", field="metadata.name", value="env-secret", registry=registry)
+    @kopf.on.event("", "v1", "configmaps", field="metadata.name", value="env-config", registry=registry,
+                   id="environment_values_changed")
+    @kopf.on.event("", "v1", "secrets", field="metadata.name", value="env-secret", registry=registry,
+                   id="environment_values_changed")
     async def environment_values_changed(namespace: str, type: str | None, memo: kopf.Memo, **_: Any) -> None:
         if type is not None:  # None: the initial listing, already covered by resume
             _request_namespace(_state(memo), namespace)
 
     # ------------------------------------------------------------ environments
 
-    @kopf.on.create(**environment)
-    @kopf.on.update(**environment, field="spec")
-    @kopf.on.resume(**environment)
+    @kopf.on.create(**environment, id="environment_changed")
+    @kopf.on.update(**environment, field="spec", id="environment_changed")
+    @kopf.on.resume(**environment, id="environment_changed")
     async def environment_changed(name: str, spec, meta, patch, memo: kopf.Memo, logger, **_: Any) -> None:
         state = _state(memo)
         env = environments.EnvironmentSpec.from_resource(name, spec)
@@ -154,7 +159,8 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
             with kopf_errors():
                 changed = await environments.ensure_environment(state.env_client, env)
         except (kopf.TemporaryError, kopf.PermanentError) as exc:
-            patch.status["conditions"] = [environments.condition("Ready", False, "Failed", str(exc), generation, _now())]
+            failed = environments.condition("Ready", False, "Failed", str(exc), generation, _now())
+            patch.status["conditions"] = [failed]
             raise
         if changed:
             logger.info("Environment %s: %s %d workloads", name, "suspended" if env.suspended else "resumed", changed)
@@ -169,7 +175,7 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
                                    _now())
         ]
 
-    @kopf.on.delete(**environment)
+    @kopf.on.delete(**environment, id="environment_deleted")
     async def environment_deleted(name: str, spec, memo: kopf.Memo, **_: Any) -> None:
         env = environments.EnvironmentSpec.from_resource(name, spec)
         with kopf_errors():
