@@ -105,7 +105,8 @@ def test_delete_home_removes_the_volume_too(kube, cli, dev):
      "error: environment 'nope' does not exist (no namespace env-nope); run: dockyard env create nope\n"),
     (["workspace", "create", "bob", "--home-size", "big"],
      "error: Workspace ws-bob/bob: spec.home.size must be a quantity such as 10Gi, not 'big'\n"),
-    (["workspace", "create", "bob", "--set-env", "NOEQUALS"], "error: --set-env 'NOEQUALS': use KEY=VALUE\n"),
+    (["workspace", "create", "bob", "--set-env", "A=1", "--set-env", "TOKEN:s3cret"],
+     "error: --set-env (item 2) has no '=': use KEY=VALUE\n"),
     (["workspace", "delete", "ghost", "--yes"],
      "error: workspace 'ghost' does not exist in namespace ws-ghost; run: dockyard workspace create ghost\n"),
 ])
@@ -115,3 +116,11 @@ def test_bad_input_is_one_clear_line_with_no_traceback_and_no_write(kube, cli, d
     result = cli(*args)
     assert (result.exit_code, result.output) == (1, message)
     assert [r for r in kube.requests if r.verb not in ("get", "list", "watch")] == []
+
+
+@pytest.mark.parametrize("command", ["list", "status alice"])
+def test_an_unknown_output_format_is_a_usage_error(kube, cli, dev, command):
+    cli("workspace", "create", "alice")
+    result = cli("workspace", *command.split(), "-o", "yaml")
+    assert result.exit_code == 2
+    assert "must be table or json" in result.output and "Traceback" not in result.output

@@ -41,15 +41,21 @@ def _reconcile_here(client, name: str, namespace: str, local: bool) -> None:
 
 
 def _parse_env(values: list[str]) -> dict[str, str]:
+    """``--set-env KEY=VALUE`` items; an error never echoes the item (it may hold a secret value)."""
     from dockyard.manifests.workspace import InvalidWorkspace
 
     out = {}
-    for item in values:
+    for position, item in enumerate(values, start=1):
         key, sep, value = item.partition("=")
         if not sep:
-            raise InvalidWorkspace(f"--set-env {item!r}: use KEY=VALUE")
+            raise InvalidWorkspace(f"--set-env (item {position}) has no '=': use KEY=VALUE")
         out[key] = value
     return out
+
+
+def _check_output(output: str) -> None:
+    if output not in ("table", "json"):
+        raise typer.BadParameter("must be table or json", param_hint="--output")
 
 
 @workspace_app.command("create")
@@ -97,6 +103,7 @@ def list_(
     context: str | None = CONTEXT,
 ) -> None:
     """List workspaces with their connected environment."""
+    _check_output(output)
     import dataclasses
     import json
 
@@ -130,6 +137,7 @@ def status(
     context: str | None = CONTEXT,
 ) -> None:
     """The connected environment and the services reachable from the workspace (name -> DNS -> ports)."""
+    _check_output(output)
     import json
 
     from rich.console import Console
