@@ -126,3 +126,35 @@ def test_a_bad_spec_names_the_workspace_and_the_field(spec, message):
     with pytest.raises(InvalidWorkspace) as caught:
         WorkspaceSpec.from_resource("alice", "ws-alice", spec)
     assert str(caught.value) == message
+
+
+def test_the_container_runs_the_image_command_env_and_resources_of_the_spec():
+    spec = pod_spec(workload(ws("dev", image="devbox:2", command=["bash", "-lc"], args=["sleep 1d"],
+                                env={"EDITOR": "vim", "A": 1}, workingDir="/src",
+                                resources={"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 2}})))
+    [container] = spec["containers"]
+    assert (container["name"], container["image"], container["command"], container["args"]) == (
+        "workspace", "devbox:2", ["bash", "-lc"], ["sleep 1d"])
+    assert container["workingDir"] == "/src"
+    assert container["env"] == [{"name": "A", "value": "1"}, {"name": "EDITOR", "value": "vim"},
+                                {"name": "HOME", "value": "/home/dev"}, {"name": "DOCKYARD_ENVIRONMENT", "value": "dev"}]
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2"}}
+
+
+def test_the_defaults_are_a_devcontainer_image_that_sleeps_with_a_ten_gigabyte_home():
+    claim, deployment = workspace_objects(ws(None))
+    [container] = pod_spec(deployment)["containers"]
+    assert (container["image"], container["command"]) == ("mcr.microsoft.com/devcontainers/base:ubuntu",
+                                                          ["sleep", "infinity"])
+    assert "args" not in container and "resources" not in container and "workingDir" not in container
+    assert claim["spec"]["resources"] == {"requests": {"storage": "10Gi"}}
+
+
+def test_the_stored_resource_reads_back_as_the_same_spec():
+    from dockyard.manifests.workspace import workspace_resource
+
+    original = ws("dev", image="devbox:2", args=["-l"], env={"EDITOR": "vim"}, workingDir="/src",
+                  home={"size": "5Gi", "storageClassName": "fast", "mountPath": "/home/me"},
+                  resources={"limits": {"memory": "2Gi"}})
+    stored = workspace_resource(original)
+    assert WorkspaceSpec.from_resource("alice", "ws-alice", stored["spec"]) == original
