@@ -121,3 +121,12 @@ def test_the_controller_command_serves_its_liveness_endpoint_and_stops_on_sigter
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
+
+
+def test_every_shipped_manifest_is_valid_against_the_kubernetes_schemas():
+    from tests.manifests.manifest_schemas import schema_errors
+
+    # the ClusterKopfPeering is a custom resource: its schema is the kopf-peering CRD shipped beside it
+    builtin = [obj for obj in manifests() if obj["apiVersion"] != "kopf.dev/v1"]
+
+    assert [problem for obj in builtin for problem in schema_errors(obj)] == []
