@@ -2,7 +2,7 @@ import base64
 
 import pytest
 
-from dockyard.compose.model import FileObject, FileReference
+from dockyard.compose.model import EnvFile, FileObject, FileReference
 from dockyard.errors import TranslationError
 from manifest_builders import container, env, one, render, secret, service
 
@@ -76,3 +76,24 @@ def test_a_rendered_object_may_not_take_an_environment_reserved_name():
     with pytest.raises(TranslationError, match="'env-config'"):
         render(service(configs=(FileReference(source="config"),)), name="env",
                configs={"config": FileObject(key="config", name="env_config", content="x")})
+
+
+def test_two_configs_normalising_to_one_configmap_name_is_an_error_naming_both():
+    configs = {"app_conf": FileObject(key="app_conf", name="demo_app_conf", content="a"),
+               "app-conf": FileObject(key="app-conf", name="demo_app-conf", content="b")}
+    with pytest.raises(TranslationError, match="configs 'app-conf' and 'app_conf' both become the Kubernetes ConfigMap 'demo-app-conf'"):
+        render(service(configs=(FileReference(source="app_conf"), FileReference(source="app-conf"))), configs=configs)
+
+
+def test_two_external_configs_under_alike_keys_each_mount_their_own_object():
+    configs = {"c_1": FileObject(key="c_1", name="first", external=True), "c-1": FileObject(key="c-1", name="second", external=True)}
+    rendered = render(service(configs=(FileReference(source="c_1"), FileReference(source="c-1"))), configs=configs)
+    volumes = {v["name"]: v["configMap"]["name"] for v in one(rendered, "Deployment")["spec"]["template"]["spec"]["volumes"]}
+    mounted = {m["mountPath"]: volumes[m["name"]] for m in container(rendered)["volumeMounts"]}
+    assert mounted == {"/c_1": "first", "/c-1": "second"}
+
+
+def test_a_service_env_file_configmap_and_a_config_under_one_name_is_an_error():
+    with pytest.raises(TranslationError, match="two different ConfigMap objects would both be named 'demo-x-env'"):
+        render(service("demo-x", env_files=(EnvFile(path="/project/a.env", values={"A": "1"}),), configs=(FileReference(source="x-env"),)),
+               configs={"x-env": FileObject(key="x-env", name="demo_x-env", content="hi")})

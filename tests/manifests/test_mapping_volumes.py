@@ -138,3 +138,22 @@ def test_an_external_volume_whose_name_kubernetes_rejects_is_normalised_with_a_w
     rendered = render(service(volumes=(_volume("shared", "/s"),)), volumes={"shared": Volume(key="shared", name="Team_Data", external=True)})
     assert _pod(rendered)["volumes"][0]["persistentVolumeClaim"] == {"claimName": "team-data"}
     assert any("'team-data'" in w.message for w in rendered.warnings)
+
+
+def test_two_volumes_normalising_to_one_claim_is_an_error_naming_both():
+    volumes = {"data_x": Volume(key="data_x", name="demo_data_x"), "data-x": Volume(key="data-x", name="demo_data-x")}
+    with pytest.raises(TranslationError, match="volumes 'data-x' and 'data_x' both become the Kubernetes claim 'demo-data-x'"):
+        render(service(volumes=(_volume("data_x", "/a"), _volume("data-x", "/b"))), volumes=volumes)
+
+
+def test_a_volume_and_an_external_volume_of_the_same_name_share_the_claim_as_in_compose():
+    volumes = {"data": Volume(key="data", name="demo_data"), "old": Volume(key="old", name="demo_data", external=True)}
+    rendered = render(service(volumes=(_volume("data", "/a"), _volume("old", "/b"))), volumes=volumes)
+    assert [c["metadata"]["name"] for c in rendered.objects if c["kind"] == "PersistentVolumeClaim"] == ["demo-data"]
+
+
+def test_two_external_volumes_under_alike_keys_each_mount_their_own_claim():
+    volumes = {"data_x": Volume(key="data_x", name="first", external=True), "data-x": Volume(key="data-x", name="second", external=True)}
+    rendered = render(service(volumes=(_volume("data_x", "/a"), _volume("data-x", "/b"))), volumes=volumes)
+    claims = {v["name"]: v["persistentVolumeClaim"]["claimName"] for v in _pod(rendered)["volumes"]}
+    assert {m["mountPath"]: claims[m["name"]] for m in container(rendered)["volumeMounts"]} == {"/a": "first", "/b": "second"}

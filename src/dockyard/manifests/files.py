@@ -134,9 +134,15 @@ def _content(ctx: Context, section: str, obj: FileObject) -> bytes | str:
 def file_objects(ctx: Context) -> list[dict[str, Any]]:
     """ConfigMaps and Secrets for the compose configs/secrets that enabled services reference."""
     objects = []
-    for section, refs, build in (("configs", "configs", _config_map), ("secrets", "secrets", _secret)):
+    for section, kind, build in (("configs", "ConfigMap", _config_map), ("secrets", "Secret", _secret)):
         declared: Mapping[str, FileObject] = getattr(ctx.project, section)
-        used = sorted({r.source for s in ctx.project.services.values() for r in getattr(s, refs)})
+        used = sorted({r.source for s in ctx.project.services.values() for r in getattr(s, section)})
+        collision = names.find_collisions((key, _object_name(declared[key])) for key in used
+                                          if key in declared and not declared[key].external)
+        if collision:
+            first, second, name = collision
+            raise ctx.error((section, second), f"{section} {first!r} and {second!r} both become the Kubernetes "
+                            f"{kind} {name!r}; rename one")
         for key in used:
             obj = declared.get(key)
             if obj is None or obj.external:

@@ -21,7 +21,7 @@ from dockyard.compose.model import Project, Service
 
 from . import containers, files, names, ordering, policy, secretrefs, services, volumes, workloads
 from .context import Context, RenderOptions
-from .result import Environment, ObjectRef, Rendered, ServiceRender
+from .result import LABEL_SERVICE, Environment, ObjectRef, Rendered, ServiceRender
 
 __all__ = ["RenderOptions", "translate"]
 
@@ -169,6 +169,7 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
     objects += volumes.claims(ctx) + files.file_objects(ctx)
     shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
     _refuse_reserved_names(ctx, shipped)
+    _refuse_duplicate_objects(ctx, objects)
     for obj in objects:
         if obj["kind"] in ("Deployment", "Job", "DaemonSet"):
             files.stamp_content_digest(obj, shipped)
@@ -187,6 +188,18 @@ def _refuse_reserved_names(ctx: Context, shipped: dict[tuple[str, str], dict[str
         if name in RESERVED_NAMES:
             raise ctx.error(("name",), f"this project would render {kind} {name!r}, a name the environment reserves for its "
                             "own configuration; rename the compose project, config, secret or service")
+
+
+def _refuse_duplicate_objects(ctx: Context, objects: list[dict[str, Any]]) -> None:
+    """Two different objects under one kind and name would overwrite each other when applied."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for obj in objects:
+        key = (obj["kind"], obj["metadata"]["name"])
+        other = seen.setdefault(key, obj)
+        if other is not obj and other != obj:
+            owners = sorted({o["metadata"]["labels"].get(LABEL_SERVICE, "the project") for o in (other, obj)})
+            raise ctx.error(("name",), f"two different {key[0]} objects would both be named {key[1]!r} "
+                            f"(rendered for {' and '.join(owners)}); rename a service, volume, config or secret")
 
 
 def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:

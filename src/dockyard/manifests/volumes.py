@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Mapping
@@ -40,8 +41,14 @@ class PodStorage:
     exclusive_claims: list[str] = field(default_factory=list)  # RWO claims: force Recreate
 
     def add(self, volume: dict[str, Any], mount: dict[str, Any]) -> None:
-        if all(v["name"] != volume["name"] for v in self.volumes):
+        """Add a pod volume (once per name) and its mount; a different source under a taken name is renamed."""
+        existing = next((v for v in self.volumes if v["name"] == volume["name"]), None)
+        if existing is None:
             self.volumes.append(volume)
+        elif existing != volume:  # e.g. volume keys ``data_x`` and ``data-x`` both give ``data-data-x``
+            name = names.joined(volume["name"], names.short_hash(json.dumps(volume, sort_keys=True)))
+            self.add({**volume, "name": name}, {**mount, "name": name})
+            return
         self.mounts.append(mount)
 
 
@@ -212,8 +219,20 @@ def pod_storage(ctx: Context, service: Service) -> PodStorage:
     return storage
 
 
+def _refuse_claim_collisions(ctx: Context, keys: list[str]) -> None:
+    """Two volumes whose different names normalise to one claim would share (and mix) their data."""
+    seen: dict[str, Volume] = {}
+    for key in keys:
+        volume = ctx.project.volumes[key]
+        other = seen.setdefault(claim_name(volume), volume)
+        if other.name != volume.name:
+            raise ctx.error(("volumes", key), f"volumes {other.key!r} and {key!r} both become the Kubernetes claim "
+                            f"{claim_name(volume)!r}; rename one")
+
+
 def claims(ctx: Context) -> list[dict[str, Any]]:
     """PVCs for every non-external named volume an enabled service mounts."""
     used = {v.source for s in ctx.project.services.values() for v in s.volumes if v.type == "volume" and v.source}
-    return [claim(ctx, ctx.project.volumes[key]) for key in sorted(used)
-            if key in ctx.project.volumes and not ctx.project.volumes[key].external]
+    keys = sorted(key for key in used if key in ctx.project.volumes)
+    _refuse_claim_collisions(ctx, keys)
+    return [claim(ctx, ctx.project.volumes[key]) for key in keys if not ctx.project.volumes[key].external]
