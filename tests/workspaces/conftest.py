@@ -37,5 +37,8 @@ def make_environment(kube, client, name: str, *, isolated: bool = True) -> None:
 def put_service(kube, name: str, env: str, ports: list[int]) -> None:
     kube.store_put({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": f"env-{env}"},
                     "spec": {"selector": {"dockyard.dev/service": name},
-                             "ports": [{"port": p, "protocol": "TCP", **({"name": f"tcp-{p}"} if len(ports) > 1 else {})}
-                                       for p in ports]}})
+                             "ports": [{"port": p, "protocol": "TCP", **named(p, len(ports))} for p in ports]}})
+
+
+def named(port: int, count: int) -> dict:
+    return {"name": f"tcp-{port}"} if count > 1 else {}  # the API server requires names when there are several

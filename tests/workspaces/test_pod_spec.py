@@ -137,7 +137,8 @@ def test_the_container_runs_the_image_command_env_and_resources_of_the_spec():
         "workspace", "devbox:2", ["bash", "-lc"], ["sleep 1d"])
     assert container["workingDir"] == "/src"
     assert container["env"] == [{"name": "A", "value": "1"}, {"name": "EDITOR", "value": "vim"},
-                                {"name": "HOME", "value": "/home/dev"}, {"name": "DOCKYARD_ENVIRONMENT", "value": "dev"}]
+                                {"name": "HOME", "value": "/home/dev"},
+                                {"name": "DOCKYARD_ENVIRONMENT", "value": "dev"}]
     assert container["resources"] == {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2"}}
 
 

@@ -164,3 +164,54 @@ def test_connecting_to_a_missing_environment_or_workspace_is_refused_before_any_
                                             r"run: dockyard env create nope$"):
         workspaces.connect(client, "alice", "ws-alice", "nope")
     assert [r for r in kube.requests if r.verb not in ("get", "list", "watch")] == []
+
+
+def test_observing_reads_the_cluster_now_and_writes_nothing(kube, client):
+    make_environment(kube, client, "dev")
+    create(client, "dev")
+    kube.simulator.enabled = True
+    written = run(client, kube)
+    kube.settle()
+    kube.requests.clear()
+    seen = workspaces.observe(client, kube.store_get("Workspace", "alice", "ws-alice", GV))
+    assert kube.requests.writes() == []
+    assert condition(written, "Ready")["status"] == "False"  # the stored status is a snapshot
+    assert condition(seen, "Ready")["status"] == "True" and seen["pod"].startswith("alice-")
+    assert condition(seen, "Connected")["lastTransitionTime"] == condition(written, "Connected")["lastTransitionTime"]
+
+
+def test_a_switch_not_yet_applied_is_pending_and_still_shows_the_environment_that_runs(kube, client):
+    make_environment(kube, client, "dev")
+    make_environment(kube, client, "prod")
+    put_service(kube, "postgres", "dev", [5432])
+    create(client, "dev")
+    run(client, kube)
+    workspaces.connect(client, "alice", "ws-alice", "prod")
+    seen = workspaces.observe(client, kube.store_get("Workspace", "alice", "ws-alice", GV))
+    assert seen["connectedEnvironment"] == "dev"
+    assert [s["name"] for s in seen["services"]] == ["postgres"]
+    assert (condition(seen, "Connected")["reason"], condition(seen, "Connected")["message"]) == (
+        "Pending", "waiting for the workspace to be restarted connected to prod")
+    workspaces.disconnect(client, "alice", "ws-alice")
+    seen = workspaces.observe(client, kube.store_get("Workspace", "alice", "ws-alice", GV))
+    assert condition(seen, "Connected")["message"] == "waiting for the workspace to be restarted disconnected from dev"
+
+
+def test_a_workspace_no_one_has_run_yet_says_so(kube, client):
+    create(client, None)
+    seen = workspaces.observe(client, kube.store_get("Workspace", "alice", "ws-alice", GV))
+    assert condition(seen, "Ready")["message"] == "not started yet (no controller has run it)"
+    assert condition(seen, "Connected")["reason"] == "NotConnected"
+
+
+def test_a_rollout_not_yet_observed_is_not_ready(kube, client):
+    make_environment(kube, client, "dev")
+    make_environment(kube, client, "prod")
+    create(client, "dev")
+    kube.simulator.enabled = True
+    run(client, kube)
+    kube.settle()
+    assert condition(run(client, kube), "Ready")["status"] == "True"
+    kube.simulator.enabled = False
+    workspaces.connect(client, "alice", "ws-alice", "prod")
+    assert condition(run(client, kube), "Ready")["message"] == "the workspace pod is being replaced"

@@ -136,7 +136,8 @@ def status(
     kubeconfig: str | None = KUBECONFIG,
     context: str | None = CONTEXT,
 ) -> None:
-    """The connected environment and the services reachable from the workspace (name -> DNS -> ports)."""
+    """The connected environment and the services reachable from the workspace (name -> DNS -> ports), as
+    the cluster shows them now."""
     _check_output(output)
     import json
 
@@ -148,8 +149,8 @@ def status(
     from dockyard.reconcile import workspaces
 
     with reported_errors():
-        live = workspaces.get(client(kubeconfig, context), name, _namespace(name, namespace))
-    st = live.get("status") or {}
+        kube = client(kubeconfig, context)
+        st = workspaces.observe(kube, workspaces.get(kube, name, _namespace(name, namespace)))
     if output == "json":
         print(json.dumps(st, indent=2))
         return

@@ -11,6 +11,9 @@ small verbs ``dockyard workspace`` uses to write Workspace resources.
 4. write the status last: connected environment, reachable services (name → DNS → ports), the pod,
    and the conditions ``Ready``, ``Connected`` and ``Admitted`` (the environment's NetworkPolicies
    evaluated against the pod's labels and its namespace's labels).
+
+The status is read from the workload as it runs (its connected-environment label, its rollout), so
+``observe`` (read only, for ``dockyard workspace status``) and ``reconcile`` compute it the same way.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from dockyard.manifests.workspace import (
     DEFAULT_NAMESERVER,
     GROUP_VERSION,
     KIND,
+    LABEL_CONNECTED,
     LABEL_WORKSPACE,
     ClusterDNS,
     WorkspaceSpec,
@@ -53,6 +57,7 @@ __all__ = [
     "disconnect",
     "get",
     "list_workspaces",
+    "observe",
     "reconcile",
     "workspace_namespace",
 ]
@@ -104,7 +109,11 @@ def _admission(client: Client, ws: WorkspaceSpec, services: list[dict]) -> tuple
 
 
 def _ready(deployment: Mapping[str, Any] | None) -> tuple[bool, str]:
-    status = (deployment or {}).get("status") or {}
+    if deployment is None:
+        return False, "not started yet (no controller has run it)"
+    status = deployment.get("status") or {}
+    if status.get("observedGeneration", 0) < deployment["metadata"].get("generation", 0):
+        return False, "the workspace pod is being replaced"
     if status.get("readyReplicas", 0) >= 1 and status.get("updatedReplicas", 0) >= 1:
         return True, "the workspace pod is running"
     return False, "waiting for the workspace pod to start"
@@ -116,6 +125,50 @@ def _pod_name(client: Client, ws: WorkspaceSpec) -> str | None:
     return running[0]["metadata"]["name"] if running else None
 
 
+def _running_environment(client: Client, deployment: Mapping[str, Any] | None) -> str | None:
+    """The environment the workload's pods are connected to now (their label), if it still exists."""
+    template = ((deployment or {}).get("spec") or {}).get("template") or {}
+    running = ((template.get("metadata") or {}).get("labels") or {}).get(LABEL_CONNECTED)
+    return running if running and _environment_exists(client, running) else None
+
+
+def _connection(client: Client, ws: WorkspaceSpec, running: str | None) -> tuple[str, bool, str]:
+    """(reason, connected?, message) for the Connected condition: what the spec asks against what runs."""
+    wanted = ws.environment
+    if wanted and running == wanted:
+        return "Connected", True, f"services of {wanted} resolve by name (search {env_namespace(wanted)} first)"
+    if wanted and not _environment_exists(client, wanted):
+        return ("EnvironmentNotFound", False,
+                f"environment {wanted!r} does not exist (no namespace {env_namespace(wanted)})")
+    if wanted:
+        return "Pending", False, f"waiting for the workspace to be restarted connected to {wanted}"
+    if running:
+        return "Pending", False, f"waiting for the workspace to be restarted disconnected from {running}"
+    return "NotConnected", False, "not connected to an environment"
+
+
+def _status(client: Client, ws: WorkspaceSpec, deployment: Mapping[str, Any] | None, generation: int | None,
+            previous: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The status from what the cluster shows: the workload's connection, readiness, services, admission."""
+    running = _running_environment(client, deployment)
+    ready, ready_message = _ready(deployment)
+    reason, connected, message = _connection(client, ws, running)
+    conditions = [_condition("Ready", ready, "PodReady" if ready else "PodNotReady", ready_message, generation),
+                  _condition("Connected", connected, reason, message, generation)]
+    services = client.list("v1", "Service", env_namespace(running)) if running else []
+    if running:
+        admitted, why = _admission(client, ws.connected_to(running), services)
+        conditions.append(_condition("Admitted", admitted, "Admitted" if admitted else "DeniedByNetworkPolicy", why,
+                                     generation))
+    return {
+        "observedGeneration": generation,
+        "connectedEnvironment": running,
+        "pod": _pod_name(client, ws),
+        "services": reachable_services(running, services) if running else [],
+        "conditions": _keep_transition_times(conditions, (previous or {}).get("conditions") or []),
+    }
+
+
 def reconcile(client: Client, name: str, namespace: str, spec: Mapping[str, Any] | None,
               generation: int | None = None, *, dns: ClusterDNS | None = None,
               previous: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -125,39 +178,27 @@ def reconcile(client: Client, name: str, namespace: str, spec: Mapping[str, Any]
     ``lastTransitionTime`` (API conventions), so a resync of a settled workspace changes nothing.
     """
     ws = WorkspaceSpec.from_resource(name, namespace, spec)
-    wanted = ws.environment
-    env_found = wanted is not None and _environment_exists(client, wanted)
-    if wanted and not env_found:
-        ws = ws.connected_to(None)
+    runs_as = ws if ws.environment and _environment_exists(client, ws.environment) else ws.connected_to(None)
     if client.get("v1", "PersistentVolumeClaim", ws.claim_name, namespace) is None:
-        client.apply(home_claim(ws))
-    deployment = client.apply(workload(ws, dns or cluster_dns(client)), force=True)
-    services = client.list("v1", "Service", env_namespace(wanted)) if env_found else []
-    ready, ready_message = _ready(deployment)
-    conditions = [_condition("Ready", ready, "PodReady" if ready else "PodNotReady", ready_message, generation)]
-    if not wanted:
-        conditions.append(_condition("Connected", False, "NotConnected", "not connected to an environment", generation))
-    elif not env_found:
-        conditions.append(_condition("Connected", False, "EnvironmentNotFound",
-                                     f"environment {wanted!r} does not exist (no namespace {env_namespace(wanted)})",
-                                     generation))
-    else:
-        conditions.append(_condition("Connected", True, "Connected",
-                                     f"services of {wanted} resolve by name (search {env_namespace(wanted)} first)",
-                                     generation))
-        admitted, why = _admission(client, ws, services)
-        conditions.append(_condition("Admitted", admitted, "Admitted" if admitted else "DeniedByNetworkPolicy", why,
-                                     generation))
-    status = {
-        "observedGeneration": generation,
-        "connectedEnvironment": wanted if env_found else None,
-        "pod": _pod_name(client, ws),
-        "services": reachable_services(wanted, services) if env_found else [],
-        "conditions": _keep_transition_times(conditions, (previous or {}).get("conditions") or []),
-    }
+        client.apply(home_claim(runs_as))
+    deployment = client.apply(workload(runs_as, dns or cluster_dns(client)), force=True)
+    status = _status(client, ws, deployment, generation, previous)
     client.apply_status({"apiVersion": GROUP_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": namespace},
                          "status": status})
     return status
+
+
+def observe(client: Client, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The status of a stored Workspace as the cluster shows it now, without writing anything.
+
+    ``dockyard workspace status`` shows this rather than the stored status, so it is current between
+    the controller's resyncs (and when no controller runs); a change the controller has not applied
+    yet shows as ``Connected: Pending``.
+    """
+    meta = live["metadata"]
+    ws = WorkspaceSpec.from_resource(meta["name"], meta["namespace"], live.get("spec"))
+    deployment = client.get("apps/v1", "Deployment", ws.name, ws.namespace)
+    return _status(client, ws, deployment, meta.get("generation"), live.get("status"))
 
 
 def _keep_transition_times(conditions: list[dict], before: list[Mapping[str, Any]]) -> list[dict]:
