@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tests.emulator import defaults, errors, fields, managed, resources
+from tests.emulator import defaults, errors, fields, managed, resources, schema
 from tests.emulator.resources import ResourceType
 
 ObjKey = tuple[tuple[str, str], str, str]   # ((group, plural), namespace or "", name)
@@ -383,6 +383,12 @@ class Store:
                 if added:
                     raise errors.forbidden(f"Forbidden: no new finalizers can be added if the object is being "
                                            f"deleted, found new finalizers {sorted(added)}")
+        if rt.custom:
+            new = schema.prune(new, rt.schema or {})
+            meta = new["metadata"]
+            causes = schema.validate(new, rt.schema or {})
+            if causes:
+                raise errors.invalid(rt.plural, key[2], causes, rt.group)
         defaults.validate_name(rt.group, rt.plural, rt.kind, key[2])
         defaults.validate_metadata(rt.kind, rt.group, new)
         defaults.apply_defaults(rt.key, new, self.ctx)

@@ -209,9 +209,11 @@ WIDGETS = {
              "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
              "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
                  "type": "object", "properties": {"spec": {"type": "object", "properties": {
-                     "files": {"type": "array", "items": {"type": "object"}},
+                     "files": {"type": "array", "items": {"type": "object", "properties": {
+                         "name": {"type": "string"}}}},
                      "ports": {"type": "array", "x-kubernetes-list-type": "map",
-                               "x-kubernetes-list-map-keys": ["name"], "items": {"type": "object"}}}}}}}}]},
+                               "x-kubernetes-list-map-keys": ["name"], "items": {"type": "object", "properties": {
+                                   "name": {"type": "string"}, "port": {"type": "integer"}}}}}}}}}}]},
 }
 
 
