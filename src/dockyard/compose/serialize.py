@@ -12,7 +12,9 @@ The loader's tree already has docker compose's value forms; printing adds its ou
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 
 TOP_LEVEL_ORDER = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
@@ -204,27 +206,68 @@ _ORDERS = {
 }
 
 
-def _shaped(value: Any, path: tuple[str, ...]) -> Any:
+def _order_trie() -> dict:
+    """``_ORDERS`` as a trie of path segments; a node's ``None`` entry is (table row, key -> rank)."""
+    root: dict = {}
+    for row, (pattern, order) in enumerate(_ORDERS.items()):
+        node = root
+        for part in pattern.split("."):
+            node = node.setdefault(part, {})
+        node.setdefault(None, (row, {key: rank for rank, key in enumerate(order)}))
+    return root
+
+
+class _OrderState:
+    """The ``_ORDERS`` rows a path can still match (trie nodes): the key order of the mapping at
+    that path (the first matching row's, as a scan of the table finds it) and, cached, the state of
+    each child key. States are shared by node set, so every service uses the same ones."""
+
+    __slots__ = ("nodes", "rank", "children")
+    interned: dict[tuple[int, ...], _OrderState] = {}
+
+    def __init__(self, nodes: tuple[dict, ...]) -> None:
+        self.nodes = nodes
+        rows = [node[None] for node in nodes if None in node]
+        self.rank: dict[str, int] | None = min(rows, key=lambda row: row[0])[1] if rows else None
+        self.children: dict[str, _OrderState] = {}
+
+    @classmethod
+    def of(cls, nodes: tuple[dict, ...]) -> _OrderState:
+        key = tuple(map(id, nodes))
+        state = cls.interned.get(key)
+        if state is None:
+            state = cls.interned[key] = cls(nodes)
+        return state
+
+    def child(self, key: str) -> _OrderState:
+        state = self.children.get(key)
+        if state is None:
+            nodes = tuple(c for node in self.nodes for c in (node.get(key), node.get("*")) if c is not None)
+            state = self.children[key] = _OrderState.of(nodes)
+        return state
+
+
+_ROOT_ORDER = _OrderState.of((_order_trie(),))
+
+
+def _shaped(value: Any, state: _OrderState) -> Any:
     if isinstance(value, list):
-        return [_shaped(v, (*path, "[]")) for v in value]
+        inner = state.child("[]")
+        return [_shaped(v, inner) for v in value]
     if not isinstance(value, dict):
         return value
-    first = _order_for(path)
-    keys = [k for k in first if k in value] + sorted(k for k in value if k not in first)
-    return {k: _shaped(value[k], (*path, k)) for k in keys}
-
-
-def _order_for(path: tuple[str, ...]) -> tuple[str, ...] | list[str]:
-    for pattern, order in _ORDERS.items():
-        parts = pattern.split(".")
-        if len(parts) == len(path) and all(p in ("*", q) for p, q in zip(parts, path)):
-            return order
-    return ()
+    rank = state.rank
+    if rank is None:
+        keys = sorted(value)
+    else:
+        keys = sorted((k for k in value if k in rank), key=rank.__getitem__) + sorted(k for k in value if k not in rank)
+    child = state.child
+    return {k: _shaped(value[k], child(k)) for k in keys}
 
 
 def _yaml_shape(tree: dict) -> dict:
     """Key order of docker compose's YAML; the top level keeps compose's section order."""
-    return {k: _shaped(v, (k,)) if k in TOP_LEVEL_ORDER else v for k, v in tree.items()}
+    return {k: _shaped(v, _ROOT_ORDER.child(k)) if k in TOP_LEVEL_ORDER else v for k, v in tree.items()}
 
 
 # Plain scalars YAML 1.1 reads as booleans: go-yaml quotes them, PyYAML does not know y/n.
@@ -238,6 +281,30 @@ def to_yaml(tree: dict) -> str:
 
 
 def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
+    """PyYAML's output with compose's settings (``_pyyaml_dump``), written by ``_YAMLWriter``
+    when the tree allows it: PyYAML's emitter is pure Python and took most of ``config``'s time."""
+    try:
+        return _YAMLWriter(sort_keys).document(document)
+    except _NotPlainYAML:
+        return _pyyaml_dump(document, sort_keys=sort_keys)
+
+
+def _pyyaml_dump(document: Any, *, sort_keys: bool) -> str:
+    import yaml
+
+    return yaml.dump(
+        document,
+        Dumper=_pyyaml_dumper(),
+        sort_keys=sort_keys,
+        default_flow_style=False,
+        allow_unicode=True,
+        indent=2,
+        width=1 << 16,
+    )
+
+
+@functools.cache
+def _pyyaml_dumper() -> type:
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -254,15 +321,142 @@ def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
 
     Dumper.add_representer(str, represent_str)
     Dumper.add_representer(type(None), lambda d, _: d.represent_scalar("tag:yaml.org,2002:null", "null"))
-    return yaml.dump(
-        document,
-        Dumper=Dumper,
-        sort_keys=sort_keys,
-        default_flow_style=False,
-        allow_unicode=True,
-        indent=2,
-        width=1 << 16,
-    )
+    return Dumper
+
+
+class _NotPlainYAML(Exception):
+    """Something only PyYAML writes right (a non-string key, a shared container, an odd key)."""
+
+
+# Strings that PyYAML surely writes plain in block context unless they read back as another type:
+# no indicator first, ':' and ' ' only between two other characters (no ': ', ' #', trailing ':' or
+# space), ASCII only. The same strings that read back as another type are written "...".
+_SURELY_PLAIN = re.compile(r"[A-Za-z0-9_./$(][\w./$@=+,%~|!&*>'\"?()<;^\[\]{}-]*(?:[: ][\w./$@=+,%~|!&*>'\"?()<;^\[\]{}-]+)*",
+                           re.ASCII)
+_PLAIN_FLOAT = re.compile(r"-?[0-9]+\.[0-9]+")
+
+
+class _YAMLWriter:
+    """Block-style YAML exactly as ``_pyyaml_dump`` writes it; a scalar that is not surely plain is
+    written by PyYAML itself (one small dump, cached), so quoting and block scalars stay PyYAML's."""
+
+    def __init__(self, sort_keys: bool) -> None:
+        self.sort_keys = sort_keys
+        self.parts: list[str] = []
+        self.seen: set[int] = set()  # PyYAML writes anchors for a container met twice
+        self.scalars: dict[str, str] = {}
+
+    def document(self, document: dict) -> str:
+        if type(document) is not dict:
+            raise _NotPlainYAML
+        if not document:
+            return "{}\n"
+        self.mapping(document, 0, "")
+        return "".join(self.parts)
+
+    def mapping(self, mapping: dict, indent: int, first_prefix: str) -> None:
+        self.remember(mapping)
+        out = self.parts.append
+        prefix = first_prefix
+        pad = " " * indent
+        items = sorted(mapping.items()) if self.sort_keys else mapping.items()
+        for key, value in items:
+            out(prefix + self.key(key) + ":")
+            prefix = pad
+            self.value(value, indent + 2)
+
+    def sequence(self, sequence: list, indent: int, first_prefix: str) -> None:
+        self.remember(sequence)
+        out = self.parts.append
+        prefix = first_prefix
+        pad = " " * indent
+        for item in sequence:
+            kind = type(item)
+            if kind is dict and item:
+                self.mapping(item, indent + 2, prefix + "- ")
+            elif kind is list and item:
+                self.sequence(item, indent + 2, prefix + "- ")
+            else:
+                out(prefix + "- " + self.flat(item, indent + 2) + "\n")
+            prefix = pad
+
+    def value(self, value: Any, indent: int) -> None:
+        kind = type(value)
+        if kind is dict and value:
+            self.parts.append("\n")
+            self.mapping(value, indent, " " * indent)
+        elif kind is list and value:
+            self.parts.append("\n")
+            self.sequence(value, indent, " " * indent)
+        else:
+            self.parts.append(" " + self.flat(value, indent) + "\n")
+
+    def flat(self, value: Any, indent: int) -> str:
+        """A scalar or an empty container, its block-scalar lines (if any) indented by ``indent``."""
+        kind = type(value)
+        if kind is str:
+            text = self.scalars.get(value)
+            if text is None:
+                text = self.scalars[value] = self.string(value)
+            return text.replace("\n  ", "\n" + " " * indent) if "\n" in text else text
+        if value is None:
+            return "null"
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int:
+            return int.__repr__(value)
+        if kind is float:
+            text = float.__repr__(value)  # SafeRepresenter.represent_float, for the usual floats
+            return text if _PLAIN_FLOAT.fullmatch(text) else self.by_pyyaml(value)
+        if kind is dict or kind is list:
+            if value:
+                raise _NotPlainYAML
+            self.remember(value)
+            return "{}" if kind is dict else "[]"
+        return self.by_pyyaml(value)
+
+    def string(self, value: str) -> str:
+        if _SURELY_PLAIN.fullmatch(value):
+            if value not in _YAML11_BOOLS and _resolves_to_string(value):
+                return value
+            return '"' + value + '"'
+        return self.by_pyyaml(value)
+
+    def by_pyyaml(self, value: Any) -> str:
+        """How PyYAML writes ``value`` as a block mapping's value (block scalar lines indented by 2)."""
+        text = _pyyaml_dump({"k": value}, sort_keys=False)
+        if not text.startswith("k: ") or "&" in text[:4]:
+            raise _NotPlainYAML
+        return text[3:-1]
+
+    def key(self, key: Any) -> str:
+        if type(key) is not str or len(key) > 120 or not _SURELY_PLAIN.fullmatch(key):
+            raise _NotPlainYAML
+        text = self.scalars.get(key)
+        if text is None:
+            text = self.scalars[key] = self.string(key)
+        return text
+
+    def remember(self, container: Any) -> None:
+        if id(container) in self.seen:
+            raise _NotPlainYAML
+        self.seen.add(id(container))
+
+
+@functools.cache
+def _implicit_resolvers() -> dict:
+    from yaml.resolver import Resolver
+
+    return Resolver.yaml_implicit_resolvers
+
+
+def _resolves_to_string(value: str) -> bool:
+    """PyYAML's Resolver.resolve for a plain scalar: would it read back as a string?"""
+    resolvers = _implicit_resolvers()
+    for tag, regexp in resolvers.get(value[0], []) + resolvers.get(None, []):
+        if regexp.match(value):
+            return tag == "tag:yaml.org,2002:str"
+    return True
 
 
 def to_format(tree: dict, fmt: str, *, raw: bool = False) -> str:
