@@ -32,6 +32,9 @@ def seconds(duration: int | None, default: int) -> int:
 def _command(ctx: Context, service: Service, check: Healthcheck, env: secretrefs.SecretEnv) -> list[str] | None:
     path = ("services", service.name, "healthcheck", "test")
     test = check.test or ()
+    if not test and not check.disable:
+        ctx.warn(path, "a healthcheck without test keeps the image's HEALTHCHECK in Docker, which Kubernetes does not "
+                 "run: no probes (set test: to get readiness and liveness probes)", service.name)
     if check.disable or not test or test[0] == "NONE":
         return None
     kind, args = test[0], list(test[1:])

@@ -34,6 +34,8 @@ UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("logging", bool, "logging drivers are not mapped; the cluster collects container stdout/stderr"),
     ("security_opt", bool, "security_opt is not mapped; use the pod securityContext"),
     ("container_name", bool, "container_name is ignored: pods are named by Kubernetes; use the service name"),
+    ("pid", lambda v: v not in (None, "host"), "pid is not mapped: every pod has its own process namespace"),
+    ("ipc", lambda v: v not in (None, "host", "private"), "ipc is not mapped: every pod has its own IPC namespace"),
 )
 _SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint", "extensions", "healthcheck"})
 _SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
@@ -94,6 +96,11 @@ def _warn_unmapped(ctx: Context, service: Service) -> None:
         policy_ = deploy.restart_policy
         if policy_ and (policy_.delay is not None or policy_.window is not None):
             ctx.warn((*base, "deploy", "restart_policy"), "restart_policy delay/window are not mapped (kubelet backs off)", service.name)
+        if policy_ and policy_.max_attempts is not None and workloads.kind(service) != "Job":
+            ctx.warn((*base, "deploy", "restart_policy", "max_attempts"), "max_attempts only limits one-shot services "
+                     "(Jobs); Kubernetes restarts the containers of a long-running service without limit", service.name)
+        if deploy.update_config and workloads.kind(service) == "Job":
+            ctx.warn((*base, "deploy", "update_config"), "update_config does not apply to a one-shot service (Job)", service.name)
 
 
 def _warn_project(ctx: Context) -> None:

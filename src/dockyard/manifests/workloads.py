@@ -127,6 +127,9 @@ def pod_spec(ctx: Context, service: Service, container: dict[str, Any], volumes:
         hostname = service.hostname.split(".")[0]
         if re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", hostname) and len(hostname) <= 63:
             spec["hostname"] = hostname
+            if hostname != service.hostname:
+                ctx.warn(("services", service.name, "hostname"), f"only the first label of hostname {service.hostname!r} "
+                         "is kept; the pod's domain is the cluster's", service.name)
         else:
             ctx.warn(("services", service.name, "hostname"), f"hostname {service.hostname!r} is not a DNS label; ignored", service.name)
     if service.network_mode == "host":
