@@ -71,3 +71,11 @@ def test_status_watch_refreshes_until_interrupted(kube, cli, dev, project_dir, m
     assert result.exit_code == 0
     heads = [line for line in result.output.splitlines() if line.startswith("composition shop")]
     assert heads == ["composition shop: 0/3 ready", "composition shop: 2/3 ready"]
+
+
+def test_every_read_command_on_an_environment_that_does_not_exist_says_how_to_create_it(kube, cli):
+    for command in (["status"], ["events"], ["logs", "web"], ["down", "--yes"]):
+        result = cli(*command, "--env", "nope")
+        assert result.exit_code == 1, (command, result.output)
+        assert "environment 'nope' does not exist" in result.output and "dockyard env create nope" in result.output
+

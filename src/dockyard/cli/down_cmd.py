@@ -42,9 +42,10 @@ def down(
     from dockyard.reconcile import environments
 
     with reported_errors():
-        namespace = environments.namespace_of(environments.check_env_name(env))
+        environments.check_env_name(env)
         client = make_client(kubeconfig, context)
         names = [cr["metadata"]["name"] for cr in _compositions(client, env, name)]
+        namespace = environments.namespace_of(env)
     if not names:
         print(f"nothing to take down in environment {env}")
         return

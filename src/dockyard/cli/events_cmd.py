@@ -44,8 +44,9 @@ def events(
     from dockyard.reconcile import environments
 
     with reported_errors():
-        namespace = environments.namespace_of(environments.check_env_name(env))
+        environments.check_env_name(env)
         client = make_client(kubeconfig, context)
+        namespace = environments.require(client, env)
         found = client.events(namespace)
     names = {service, dns_label(service)} if service else set()
     chosen = sorted((e for e in found if belongs_to(e, service, names)

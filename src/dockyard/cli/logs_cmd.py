@@ -53,9 +53,10 @@ def logs(
     from dockyard.reconcile import environments
 
     with reported_errors():
-        namespace = environments.namespace_of(environments.check_env_name(env))
+        environments.check_env_name(env)
         seconds = parse_since(since)
         client = make_client(kubeconfig, context)
+        namespace = environments.require(client, env)
         pods = service_pods(client, namespace, service)
         if not pods:
             raise NotFoundError(f"service {service} has no pods in environment {env}")

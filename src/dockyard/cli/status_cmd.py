@@ -43,7 +43,7 @@ def _compositions(client, env: str, name: str | None) -> list[dict]:
     from dockyard.errors import NotFoundError
     from dockyard.reconcile import composition, environments
 
-    namespace = environments.namespace_of(environments.check_env_name(env))
+    namespace = environments.require(client, env)
     if name:
         cr = client.get(composition.API_VERSION, composition.KIND, name, namespace)
         if cr is None:

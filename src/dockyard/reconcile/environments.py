@@ -35,10 +35,11 @@ __all__ = [
     "delete",
     "ensure_digest_key",
     "list_environments",
-    "read_config",
-    "secret_keys",
     "namespace_of",
     "read",
+    "read_config",
+    "require",
+    "secret_keys",
     "set_config",
     "set_secret",
     "unset_config",
@@ -101,7 +102,8 @@ def ensure_digest_key(client: Client, env: str) -> bytes:
     return key
 
 
-def _require(client: Client, env: str) -> str:
+def require(client: Client, env: str) -> str:
+    """The namespace of environment ``env``; a clear error (with the command that creates it) when absent."""
     ns = namespace_of(check_env_name(env))
     if client.get("v1", "Namespace", ns) is None:
         raise TerminalError(f"environment {env!r} does not exist (no namespace {ns}); run: dockyard env create {env}")
@@ -109,7 +111,7 @@ def _require(client: Client, env: str) -> str:
 
 
 def _patch_data(client: Client, kind: str, name: str, env: str, data: Mapping[str, str | None]) -> None:
-    ns = _require(client, env)
+    ns = require(client, env)
     if client.get("v1", kind, name, ns) is None:
         client.apply({"apiVersion": "v1", "kind": kind, "metadata": _meta(name, env)})
     client.merge_patch("v1", kind, name, ns, {"data": dict(data)})
@@ -130,7 +132,7 @@ def unset_config(client: Client, env: str, keys: Iterable[str]) -> list[str]:
 
 
 def read_config(client: Client, env: str) -> dict[str, str]:
-    live = client.get("v1", "ConfigMap", ENV_CONFIG, _require(client, env))
+    live = client.get("v1", "ConfigMap", ENV_CONFIG, require(client, env))
     return dict((live or {}).get("data") or {})
 
 
@@ -147,7 +149,7 @@ def unset_secret(client: Client, env: str, keys: Iterable[str]) -> list[str]:
 
 
 def secret_keys(client: Client, env: str) -> list[str]:
-    live = client.get("v1", "Secret", ENV_SECRET, _require(client, env))
+    live = client.get("v1", "Secret", ENV_SECRET, require(client, env))
     return sorted(((live or {}).get("data") or {}).keys())
 
 
@@ -163,7 +165,7 @@ class EnvironmentState:
 
 def read(client: Client, env: str, *, create_key: bool = True) -> EnvironmentState:
     """The environment's values; ``create_key=False`` never writes (a missing digest key reads as empty)."""
-    ns = _require(client, env)
+    ns = require(client, env)
     config = client.get("v1", "ConfigMap", ENV_CONFIG, ns)
     secret = client.get("v1", "Secret", ENV_SECRET, ns)
     if create_key:
