@@ -67,8 +67,10 @@ def test_connect_prints_the_table_forwards_bytes_and_stops_cleanly_on_ctrl_c(kub
     assert seen["answer"] == f"[{pod}:5432] ping".encode()
     assert "127.0.0.1 db db.env-dev db.env-dev.svc.cluster.local" in seen["hosts"]
     lines = result.output.splitlines()
-    assert "forwarding environment dev (Ctrl-C to stop)" in lines
-    assert any(line.split() == ["db", f"db:{port}", str(port)] for line in lines), result.output
+    assert [line.split() for line in lines[:3]] == [["forwarding", "environment", "dev", "(Ctrl-C", "to", "stop)"],
+                                                    ["SERVICE", "LOCAL", "ADDRESS", "REMOTE", "PORT"],
+                                                    ["db", f"db:{port}", str(port)]], result.output
+    assert lines[3] == f"pod: db: forwarding to pod {pod}"  # what start found, under the table
     assert lines[-1] == f"stopped: forwards closed, {hosts} restored"
     assert hosts.read_text() == "127.0.0.1 localhost\n"
     with pytest.raises(OSError):

@@ -65,8 +65,14 @@ async def _session(client, config, environment: str, services, hosts_file, addre
     from dockyard.cli._common import warn
     from dockyard.reconcile.portforward import Forwarder
 
+    held: list[str] | None = []  # notices of the start, printed under the table
+
     def report(notice) -> None:
-        print(f"{notice.kind}: {notice.message}", flush=True)
+        line = f"{notice.kind}: {notice.message}"
+        if held is None:
+            print(line, flush=True)
+        else:
+            held.append(line)
 
     stop = asyncio.Event()
     _install_stop(stop)
@@ -81,6 +87,9 @@ async def _session(client, config, environment: str, services, hosts_file, addre
                       "(left by a run that did not exit cleanly)")
             wrote_hosts = True
         _print_table(forwards, environment, hosts_file is not None)
+        for line in held:
+            print(line, flush=True)
+        held = None
         await _until_stopped(stop, forwards)
     finally:
         await forwarder.close()
