@@ -182,3 +182,14 @@ def test_files_reached_through_extends_are_stored_so_the_engine_can_reload_the_p
     assert {"path": "base.yaml", "content": (project_dir / "base.yaml").read_text()} in stored["spec"]["files"]
     assert kube.store_get("Deployment", "web", dev)["spec"]["template"]["spec"]["containers"][0]["image"] == \
         "nginx:1.27"
+
+
+def test_an_api_refusal_while_following_the_rollout_is_one_error_line_with_the_cluster_exit_code(
+        kube, cli, dev, project_dir, no_sleep):
+    from dockyard.cli._common import EXIT_CLUSTER
+
+    kube.inject("apply", "Deployment", "web", status=422, message="spec is invalid", times=None)
+    result = apply(cli, project_dir, "--wait", "--local", "--timeout", "60")
+    assert result.exit_code == EXIT_CLUSTER, result.output
+    assert "error: apply Deployment env-dev/web: spec is invalid (HTTP 422)" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

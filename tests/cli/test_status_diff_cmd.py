@@ -79,3 +79,24 @@ def test_every_read_command_on_an_environment_that_does_not_exist_says_how_to_cr
         assert result.exit_code == 1, (command, result.output)
         assert "environment 'nope' does not exist" in result.output and "dockyard env create nope" in result.output
 
+
+def test_the_rollout_table_is_live_on_a_terminal_and_ends_with_the_verdict(kube, cli, dev, project_dir, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from dockyard.cli import status_cmd
+
+    cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait")
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=160)
+    monkeypatch.setattr(status_cmd, "_sleep", lambda seconds: mark_ready(kube))
+    from dockyard.reconcile.client import KubeClient, load_kubeconfig
+
+    client = KubeClient(load_kubeconfig(str(kube.kubeconfig_path)))
+    code = status_cmd.follow_rollout(client, "env-dev", "shop", run_engine=True, timeout=60, console=terminal)
+    client.close()
+    assert code == 0
+    drawn = screen.getvalue()
+    assert "SERVICE" in drawn and "MESSAGE" in drawn and "waiting for db to be healthy" in drawn
+    assert "\x1b[" in drawn  # redrawn in place with terminal control sequences, not appended lines

@@ -13,7 +13,6 @@ import typer
 from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
 
 CONTROLLER = ("dockyard-system", "dockyard-controller")
-POLL_SECONDS = 1.0
 
 
 def register(app: typer.Typer) -> None:
@@ -169,4 +168,6 @@ def apply(
         return
     from dockyard.cli.status_cmd import follow_rollout
 
-    raise typer.Exit(follow_rollout(client, namespace, cname, run_engine=run_here, timeout=timeout))
+    with reported_errors():
+        code = follow_rollout(client, namespace, cname, run_engine=run_here, timeout=timeout)
+    raise typer.Exit(code)

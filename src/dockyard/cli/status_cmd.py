@@ -7,16 +7,19 @@ live table ``apply --wait`` and ``status --watch`` share.
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
 
-import time
-
-_sleep = time.sleep  # between two rounds of follow_rollout (tests replace it)
+_sleep = time.sleep  # between two rounds of follow_rollout and status --watch (tests replace it)
+POLL_SECONDS = 1.0
+WATCH_SECONDS = 2.0
 
 STATE_STYLE = {"ready": "green", "stopped": "dim", "failed": "red", "degraded": "yellow",
                "progressing": "cyan", "pending": "cyan", "waiting-for-dependency": "blue"}
+SETTLED = ("ready", "stopped")
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +43,7 @@ def table(services, *, wide: bool = True):
 
 
 def _compositions(client, env: str, name: str | None) -> list[dict]:
+    """The environment's Compositions (or the one named); a clear error when the environment does not exist."""
     from dockyard.errors import NotFoundError
     from dockyard.reconcile import composition, environments
 
@@ -66,90 +70,119 @@ def _services(client, cr):
         return [ServiceStatus.from_dict(s) for s in (cr.get("status") or {}).get("services") or []]
 
 
-def follow_rollout(client, namespace: str, name: str, *, run_engine: bool, timeout: float, clock=None,
-                   sleep=None) -> int:
-    """Reconcile (or watch the controller's status) until all ready, one failed, or ``timeout``; exit code."""
-    import sys
+# ---------------------------------------------------------------- following a rollout
 
-    from rich.console import Console
-    from rich.live import Live
+class _Display:
+    """A live table on a terminal; elsewhere one line per service, printed whenever that line changes."""
 
-    from dockyard.cli._common import EXIT_INPUT, EXIT_ROLLOUT, error
-    from dockyard.errors import ComposeError, DockyardError, TerminalError
-    from dockyard.reconcile import composition, engine
+    def __init__(self, console) -> None:
+        from rich.live import Live
+
+        self.live = Live(console=console, auto_refresh=False) if console.is_terminal else None
+        self.last_lines: dict[str, str] = {}
+
+    def __enter__(self) -> _Display:
+        if self.live:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def show(self, services) -> None:
+        if self.live:
+            self.live.update(table(services, wide=False), refresh=True)
+            return
+        for s in services:
+            line = f"{s.name}: {s.state} {s.ready}/{s.desired} {s.message}".rstrip()
+            if self.last_lines.get(s.name) != line:
+                print(line, flush=True)
+                self.last_lines[s.name] = line
+
+    def close(self) -> None:
+        if self.live:
+            self.live.stop()
+            self.live = None
+
+
+def _controller_status(client, namespace: str, name: str):
+    """The services the controller recorded for the Composition's current generation ([] until it has)."""
+    from dockyard.errors import TerminalError
+    from dockyard.reconcile import composition
+    from dockyard.reconcile.status import ServiceStatus
+
+    cr = client.get(composition.API_VERSION, composition.KIND, name, namespace) or {}
+    stored = cr.get("status") or {}
+    if stored.get("observedGeneration") != (cr.get("metadata") or {}).get("generation"):
+        return []
+    for condition in stored.get("conditions") or []:
+        if condition.get("type") == "Reconciled" and condition.get("status") == "False":
+            raise TerminalError(condition.get("message") or "the controller did not apply the last change")
+    return [ServiceStatus.from_dict(s) for s in stored.get("services") or []]
+
+
+def _round(client, namespace: str, name: str, run_engine: bool):
+    """One round: run the engine here, or read what the controller wrote. A transient API failure is
+    an empty round (the next one retries)."""
+    from dockyard.reconcile import engine
     from dockyard.reconcile.errors import RetryableError
-    from dockyard.reconcile.status import FAILED, READY, STOPPED, ServiceStatus
+
+    try:
+        if run_engine:
+            return engine.reconcile(client, namespace, name).services
+        return _controller_status(client, namespace, name)
+    except RetryableError:
+        return []
+
+
+def _outcome(services, *, timed_out: bool, timeout: float) -> tuple[int, list[str]] | None:
+    """(exit code, lines to print) once the rollout is over, else None."""
+    from dockyard.cli._common import EXIT_ROLLOUT
+
+    if services and all(s.state in SETTLED for s in services):
+        return 0, [f"all {len(services)} services ready"]
+    failed = [f"{s.name}: {s.message}" for s in services if s.state == "failed"]
+    if failed:
+        return EXIT_ROLLOUT, failed
+    if timed_out:
+        not_ready = "; ".join(f"{s.name}: {s.message or s.state}" for s in services if s.state not in SETTLED)
+        return EXIT_ROLLOUT, [f"timed out after {timeout:g}s; not ready: {not_ready}"]
+    return None
+
+
+def follow_rollout(client, namespace: str, name: str, *, run_engine: bool, timeout: float, clock=None,
+                   sleep=None, console=None) -> int:
+    """Reconcile (or watch the controller's status) until all ready, one failed, or ``timeout``; exit code."""
+    from rich.console import Console
+
+    from dockyard.cli._common import EXIT_INPUT, error
+    from dockyard.errors import ComposeError, TerminalError
 
     clock, sleep = clock or time.monotonic, sleep or _sleep
-    console = Console()
-    interactive = sys.stdout.isatty()
     deadline = clock() + timeout
-    last_lines: dict[str, str] = {}
-    live = Live(console=console, auto_refresh=False) if interactive else None
-    if live:
-        live.start()
-    try:
+    with _Display(console or Console()) as display:
         while True:
-            services: list[ServiceStatus] = []
             try:
-                if run_engine:
-                    services = engine.reconcile(client, namespace, name).services
-                else:
-                    cr = client.get(composition.API_VERSION, composition.KIND, name, namespace) or {}
-                    stored = cr.get("status") or {}
-                    if stored.get("observedGeneration") == (cr.get("metadata") or {}).get("generation"):
-                        if any(c.get("type") == "Reconciled" and c.get("status") == "False"
-                               for c in stored.get("conditions") or []):
-                            reason = next(c.get("message") for c in stored["conditions"] if c["type"] == "Reconciled")
-                            raise TerminalError(reason)
-                        services = [ServiceStatus.from_dict(s) for s in stored.get("services") or []]
+                services = _round(client, namespace, name, run_engine)
             except (TerminalError, ComposeError) as exc:
-                if live:
-                    live.stop()
-                    live = None
+                display.close()
                 error(str(exc))
                 return EXIT_INPUT
-            except RetryableError:
-                pass  # a transient API failure: the next round retries
-            if live:
-                live.update(table(services, wide=False), refresh=True)
-            else:
-                for s in services:
-                    line = f"{s.name}: {s.state} {s.ready}/{s.desired} {s.message}".rstrip()
-                    if last_lines.get(s.name) != line:
+            display.show(services)
+            outcome = _outcome(services, timed_out=clock() >= deadline, timeout=timeout)
+            if outcome is not None:
+                display.close()
+                code, lines = outcome
+                for line in lines:
+                    if code == 0:
                         print(line)
-                        last_lines[s.name] = line
-            if services and all(s.state in (READY, STOPPED) for s in services):
-                if live:
-                    live.stop()
-                    live = None
-                print(f"all {len(services)} services ready")
-                return 0
-            failed = [s for s in services if s.state == FAILED]
-            if failed or clock() >= deadline:
-                if live:
-                    live.stop()
-                    live = None
-                if failed:
-                    for s in failed:
-                        error(f"{s.name}: {s.message}")
-                else:
-                    error(f"timed out after {timeout:g}s; not ready: "
-                          + "; ".join(f"{s.name}: {s.message or s.state}" for s in services
-                                      if s.state not in (READY, STOPPED)))
-                return EXIT_ROLLOUT
+                    else:
+                        error(line)
+                return code
             sleep(POLL_SECONDS)
-    except DockyardError:
-        if live:
-            live.stop()
-        raise
-    finally:
-        if live:
-            live.stop()
 
 
-POLL_SECONDS = 1.0
-
+# ---------------------------------------------------------------- the command
 
 def status(
     env: str = ENV,
@@ -175,7 +208,7 @@ def status(
                 _report(console, client, env, name, output)
                 if not watch:
                     return
-                _sleep(2.0)
+                _sleep(WATCH_SECONDS)
         except KeyboardInterrupt:
             return  # Ctrl-C ends --watch
 
@@ -194,7 +227,7 @@ def _report(console, client, env: str, name: str | None, output: str) -> None:
     for n, (cr, services) in report.items():
         conditions = {c.get("type"): c for c in (cr.get("status") or {}).get("conditions") or []}
         reconciled = conditions.get("Reconciled") or {}
-        ready = sum(s.state in ("ready", "stopped") for s in services)
+        ready = sum(s.state in SETTLED for s in services)
         head = f"composition {n}: {ready}/{len(services)} ready"
         if reconciled.get("status") == "False":
             head += f" (last change not applied: {reconciled.get('message')})"
