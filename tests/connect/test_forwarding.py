@@ -206,3 +206,23 @@ async def test_a_missing_environment_or_service_is_a_clear_error(kube, client, t
     kube.store_put(service("db", [{"port": 5432}]))
     with pytest.raises(TerminalError, match=r"^environment 'dev' has no service web, cache \(services: db\)$"):
         await Forwarder(client, "dev", transport, services=["web", "cache"]).start()
+
+
+async def test_a_failing_pod_lookup_is_said_once_and_the_forward_keeps_its_pod(kube, dev, forwarder, notices):
+    port = free_port()
+    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
+    kube.store_put(deployment("db"))
+    pod = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    f = forwarder()
+    await f.start()
+    try:
+        kube.inject("list", "Pod", namespace="env-dev", status=403, times=None)
+        await eventually(lambda: messages(notices, "failed"), "the lookup failure")
+        await asyncio.sleep(0.5)  # several polls (0.1 s each) fail
+        [failed] = messages(notices, "failed")
+        assert failed.startswith("db: cannot look up its pods (retrying, forwards stay up): ")
+        assert await exchange(port, b"still") == f"[{pod}:5432] still".encode()
+        kube.clear_faults()
+        await eventually(lambda: "db: its pods can be looked up again" in messages(notices, "pod"), "the recovery")
+    finally:
+        await f.close()

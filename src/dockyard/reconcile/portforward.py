@@ -291,6 +291,7 @@ class _Route:
         self.changed = asyncio.Event()
         self.connections: dict[asyncio.Task, str | None] = {}  # task -> the pod it is connected to
         self.waiting_said = False
+        self.lookup_failed = False  # said once until a lookup works again
 
 
 class Forwarder:
@@ -344,8 +345,14 @@ class Forwarder:
         try:
             pod = await self._call(ready_pod, self.client, route.namespace, route.selector)
         except DockyardError as exc:
-            self.report(Notice("failed", route.service, f"{route.service}: cannot look up its pods: {exc}"))
+            if not route.lookup_failed:
+                route.lookup_failed = True
+                self.report(Notice("failed", route.service, f"{route.service}: cannot look up its pods "
+                                                            f"(retrying, forwards stay up): {exc}"))
             return
+        if route.lookup_failed:
+            route.lookup_failed = False
+            self.report(Notice("pod", route.service, f"{route.service}: its pods can be looked up again"))
         before = route.pod["metadata"]["name"] if route.pod else None
         after = pod["metadata"]["name"] if pod else None
         route.pod = pod
