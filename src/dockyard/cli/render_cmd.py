@@ -7,12 +7,15 @@ Warnings go to stderr so stdout stays valid YAML/JSON.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 
 if TYPE_CHECKING:
-    from dockyard.manifests.result import Rendered
+    from dockyard.manifests.result import Environment, Rendered
 
 FILES = typer.Option(None, "--file", "-f", help="Compose file(s), merged in order (default: compose.yaml here).")
 ENV = typer.Option("dev", "--env", "-e", help="Environment name; objects go to namespace env-NAME.")
@@ -54,65 +57,64 @@ def _config_files(paths: list[str] | None) -> dict[str, str]:
     return out
 
 
-def rendered_from_options(
-    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
-    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
-    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
-) -> Rendered:
-    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
-    import gc
-
-    # Loading and translating allocate many small objects and free almost none before exit: the
-    # cyclic collector only re-scans them (about 15% of a 1,000-service render).
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Loading and translating allocate many small objects and free almost none before exit: the
+    cyclic collector only re-scans them (about 15% of a 1,000-service render)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _render(files, env, config, config_file, secret_keys, variables, profiles, allow, env_files,
-                       project_name, project_directory)
+        yield
     finally:
         if enabled:
             gc.enable()
 
 
-def _render(
-    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
-    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
-    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
-) -> Rendered:
-    import dataclasses
-    import os
-
-    from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
-    from dockyard.compose.environment import find_config_files
+def _environment(env: str, config: list[str] | None, config_file: list[str] | None, secret_keys: list[str] | None,
+                 allow: list[str] | None) -> Environment:
     from dockyard.errors import DockyardError
     from dockyard.manifests import policy
     from dockyard.manifests.names import dns_label
-    from dockyard.manifests.render import config_references, load_project
     from dockyard.manifests.result import Environment
-    from dockyard.manifests.translate import RenderOptions, translate
 
     unknown = sorted(set(allow or []) - set(policy.NAMES))
     if unknown:
         raise DockyardError(f"--allow {', '.join(unknown)}: unknown policy (known: {', '.join(policy.NAMES)})")
     if not dns_label(env) == env:
         raise DockyardError(f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')")
-    cwd = os.getcwd()
-    paths = find_config_files(files or [], project_directory or cwd, {}, DiskSource())
-    working_dir = os.path.abspath(project_directory) if project_directory else os.path.dirname(paths[0])
-    keys = frozenset(k.strip() for item in secret_keys or [] for k in item.split(",") if k.strip())
-    environment = Environment(
+    return Environment(
         name=env,
         config={**_config_files(config_file), **_pairs(config, "--config")},
-        secret_keys=keys,
+        secret_keys=frozenset(k.strip() for item in secret_keys or [] for k in item.split(",") if k.strip()),
         allow=frozenset(allow or []),
     )
+
+
+def rendered_from_options(
+    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
+    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
+    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
+) -> Rendered:
+    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
+    import dataclasses
+    import os
+
+    from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
+    from dockyard.compose.environment import find_config_files
+    from dockyard.manifests.names import dns_label
+    from dockyard.manifests.render import config_references, load_project
+    from dockyard.manifests.translate import RenderOptions, translate
+
+    environment = _environment(env, config, config_file, secret_keys, allow)
+    paths = find_config_files(files or [], project_directory or os.getcwd(), {}, DiskSource())
+    working_dir = os.path.abspath(project_directory) if project_directory else os.path.dirname(paths[0])
     details = ConfigDetails(working_dir=working_dir, config_files=[ConfigFile(p) for p in paths], environment={})
     load_options = LoadOptions(project_name=project_name, profiles=tuple(profiles or ()))
-    variables = _pairs(variables, "--var")
-    project = load_project(details, load_options, environment, variables, tuple(env_files or ()))
-    environment = dataclasses.replace(environment, composition=dns_label(project.name))
-    refs = config_references(details, project, frozenset(environment.config))
-    return translate(project, environment, options=RenderOptions(config_references=refs))
+    with _without_cyclic_gc():
+        project = load_project(details, load_options, environment, _pairs(variables, "--var"), tuple(env_files or ()))
+        environment = dataclasses.replace(environment, composition=dns_label(project.name))
+        refs = config_references(details, project, frozenset(environment.config))
+        return translate(project, environment, options=RenderOptions(config_references=refs))
 
 
 def print_warnings(rendered: Rendered) -> None:
