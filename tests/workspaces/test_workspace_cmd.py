@@ -32,12 +32,15 @@ def dev(kube, client):
 
 def test_create_stores_the_workspace_and_runs_it_here_when_no_controller_runs(kube, cli, dev):
     result = cli("workspace", "create", "alice", "--env", "dev", "--image", "devbox:1", "--command", "sleep 1d",
-                 "--set-env", "EDITOR=vim", "--home-size", "5Gi")
+                 "--set-env", "EDITOR=vim", "--home-size", "5Gi", "--cpu", "500m", "--memory", "2Gi")
     assert result.exit_code == 0, result.output
     assert result.output == "workspace alice created in namespace ws-alice, connected to dev\n"
     live = kube.store_get("Workspace", "alice", "ws-alice", GV)
     assert live["spec"] == {"image": "devbox:1", "command": ["sleep", "1d"], "env": {"EDITOR": "vim"},
-                            "home": {"mountPath": "/home/dev", "size": "5Gi"}, "environment": "dev"}
+                            "home": {"mountPath": "/home/dev", "size": "5Gi"},
+                            "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}}, "environment": "dev"}
+    container = kube.store_get("Deployment", "alice", "ws-alice")["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "500m", "memory": "2Gi"}}
     assert live["status"]["connectedEnvironment"] == "dev"
     assert kube.store_get("Namespace", "ws-alice")["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "dockyard"
     assert kube.store_get("PersistentVolumeClaim", "alice-home", "ws-alice")["spec"]["resources"] == {
@@ -105,6 +108,8 @@ def test_delete_home_removes_the_volume_too(kube, cli, dev):
      "error: environment 'nope' does not exist (no namespace env-nope); run: dockyard env create nope\n"),
     (["workspace", "create", "bob", "--home-size", "big"],
      "error: Workspace ws-bob/bob: spec.home.size must be a quantity such as 10Gi, not 'big'\n"),
+    (["workspace", "create", "bob", "--memory", "lots"],
+     "error: Workspace ws-bob/bob: spec.resources.requests.memory must be a quantity, not 'lots'\n"),
     (["workspace", "create", "bob", "--set-env", "A=1", "--set-env", "TOKEN:s3cret"],
      "error: --set-env (item 2) has no '=': use KEY=VALUE\n"),
     (["workspace", "delete", "ghost", "--yes"],

@@ -66,6 +66,8 @@ def create(
     env: str | None = typer.Option(None, "--env", "-e", help="Connect to this environment right away."),
     set_env: list[str] = typer.Option([], "--set-env", help="KEY=VALUE for the container (repeatable)."),
     home_size: str | None = typer.Option(None, "--home-size", help="Size of the home volume (default 10Gi)."),
+    cpu: str | None = typer.Option(None, "--cpu", help="CPU the container requests (e.g. 500m, 2)."),
+    memory: str | None = typer.Option(None, "--memory", help="Memory the container requests (e.g. 2Gi)."),
     namespace: str | None = NAMESPACE,
     local: bool = LOCAL,
     kubeconfig: str | None = KUBECONFIG,
@@ -88,6 +90,9 @@ def create(
             spec["command"] = shlex.split(command)
         if home_size:
             spec["home"]["size"] = home_size
+        requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
+        if requests:
+            spec["resources"] = {"requests": requests}
         ws = WorkspaceSpec.from_resource(name, ns, spec)
         client = make_client(kubeconfig, context)
         workspaces.create(client, ws)
