@@ -449,3 +449,48 @@ def check_update(key: tuple[str, str], kind: str, old: dict[str, Any], new: dict
                 causes.append((field, "Forbidden: field is immutable when `immutable` is set"))
     if causes:
         raise errors.invalid(kind, name, causes, group)
+
+
+# --- decoding into the typed API (unknown fields are dropped, wrong types are 400) -------------------
+
+_MODELS: dict[tuple[str, str, str], Any] = {}
+
+
+def _model(group: str, version: str, kind: str) -> Any:
+    key = (group, version, kind)
+    if key not in _MODELS:
+        module = "core" if not group else group.removesuffix(".k8s.io").replace(".", "_")
+        try:
+            import importlib
+            _MODELS[key] = getattr(importlib.import_module(f"lightkube.resources.{module}_{version}"), kind)
+        except (ImportError, AttributeError):
+            _MODELS[key] = None
+    return _MODELS[key]
+
+
+def decode(group: str, version: str, kind: str, obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The object as the server's typed decoding leaves it, and the unknown fields it dropped."""
+    model = _model(group, version, kind)
+    if model is None:
+        return obj, []
+    try:
+        decoded = model.from_dict(obj).to_dict()
+    except Exception as e:   # msgspec validation errors: wrong JSON types
+        raise errors.bad_request(f'{kind} in version "{version}" cannot be handled as a {kind}: {e}') from None
+    dropped: list[str] = []
+    _diff_keys(obj, decoded, "", dropped)
+    return decoded, dropped
+
+
+def _diff_keys(before: Any, after: Any, path: str, dropped: list[str]) -> None:
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key, value in before.items():
+            where = f"{path}.{key}" if path else key
+            if key not in after:
+                if value is not None:
+                    dropped.append(where)
+            else:
+                _diff_keys(value, after[key], where, dropped)
+    elif isinstance(before, list) and isinstance(after, list):
+        for n, (b, a) in enumerate(zip(before, after)):
+            _diff_keys(b, a, f"{path}[{n}]", dropped)

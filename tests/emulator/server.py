@@ -67,7 +67,12 @@ class ApiServer(kmock.KubernetesScaffold):
                 await asyncio.sleep(fault.delay)
                 if fault.status or fault.drop:
                     return self._fault_response(fault, raw, record)
+            self.store.warnings = []
             response = await self._dispatch(route, record, raw)
+            for warning in self.store.warnings:
+                if not response.prepared:
+                    escaped = warning.replace('"', '\\"')
+                    response.headers.add("Warning", f'299 - "{escaped}"')
             if fault is not None and fault.after:
                 await asyncio.sleep(fault.delay)
                 if fault.status or fault.drop:

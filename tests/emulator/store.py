@@ -50,6 +50,7 @@ class Store:
         self.event_index: dict[tuple[str, str, str, str], str] = {}           # for the event recorder
         self.event_reasons: set[tuple[str, str]] = set()
         self.kubelets = False                                                # set while the simulator runs
+        self.warnings: list[str] = []              # Warning headers for the request being handled
         self.revision = 1
         self.history: collections.deque[WatchEvent] = collections.deque()
         self.history_limit = history_limit
@@ -383,6 +384,10 @@ class Store:
                 if added:
                     raise errors.forbidden(f"Forbidden: no new finalizers can be added if the object is being "
                                            f"deleted, found new finalizers {sorted(added)}")
+        if not rt.custom:
+            new, dropped = defaults.decode(rt.group, rt.version, rt.kind, new)
+            meta = new["metadata"]
+            self.warnings.extend(f'unknown field "{path}"' for path in dropped)
         if rt.custom:
             new = schema.prune(new, rt.schema or {})
             meta = new["metadata"]

@@ -338,3 +338,23 @@ def test_size_limits_of_bodies_objects_and_config_maps(kube, kube_client):
                     json_body={"metadata": {"name": "a", "labels": {"x": "y"}},
                                "secrets": [{"name": "s" * 200}] * 9000})
     assert big.status_code == 500 and big.json()["message"] == "etcdserver: request is too large"
+
+
+def test_unknown_fields_of_built_in_kinds_are_dropped_with_a_warning(kube):
+    body = deployment("web")
+    body["spec"]["replicaz"] = 3
+    body["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    response = kube.http("POST", "/apis/apps/v1/namespaces/default/deployments", json_body=body)
+    assert response.status_code == 201
+    assert "replicaz" not in response.json()["spec"]
+    assert sorted(response.headers.get_list("Warning")) == [
+        '299 - "unknown field \\"spec.replicaz\\""',
+        '299 - "unknown field \\"spec.template.spec.containers[0].imagePullPolicyy\\""']
+
+
+def test_wrong_json_types_are_a_bad_request(kube):
+    body = deployment("web")
+    body["spec"]["replicas"] = "three"
+    response = kube.http("POST", "/apis/apps/v1/namespaces/default/deployments", json_body=body)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith('Deployment in version "v1" cannot be handled as a Deployment')
