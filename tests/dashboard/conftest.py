@@ -96,7 +96,8 @@ class Kubelet:
                 "phase": "Running",
                 "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
                 "containerStatuses": [
-                    {"name": c["name"], "image": c["image"], "ready": ready, "restartCount": 0,
+                    {"name": c["name"], "image": c["image"], "imageID": f"{c['image']}@sha256:{'0' * 64}",
+                     "ready": ready, "restartCount": 0,
                      "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}
                     for c in containers
                 ],
@@ -118,7 +119,7 @@ class Kubelet:
             "phase": "Pending",
             "conditions": [{"type": "Ready", "status": "False"}],
             "containerStatuses": [{
-                "name": name, "image": image, "ready": False, "restartCount": 0,
+                "name": name, "image": image, "imageID": "", "ready": False, "restartCount": 0,
                 "state": {"waiting": {"reason": "ImagePullBackOff",
                                       "message": f'Back-off pulling image "{image}": not found'}},
             }],
