@@ -330,3 +330,30 @@ def test_when_the_api_server_refuses_the_page_says_so(browser, kube, shop):
     assert response.status_code == 502
     assert response.template.name == "error.html"
     assert "get Namespace env-shop" in response.context["error"] and "HTTP 403" in response.context["error"]
+
+
+def test_the_environment_page_tells_its_live_streams_which_fragments_it_already_shows(browser, shop):
+    from urllib.parse import parse_qsl
+
+    from dockyard.dashboard.views import fragment_digest
+
+    response = browser.get(PAGE)
+    shown = response.context["live"][COMPOSITION]
+    assert set(shown.html) == {"services", "conditions"}
+    assert 'data-service="web"' in shown.html["services"]
+    assert dict(parse_qsl(shown.query)) == {name: fragment_digest(html) for name, html in shown.html.items()}
+    assert dict(parse_qsl(response.context["events"].query)) == {
+        "events": fragment_digest(response.context["events"].html["events"])}
+
+
+async def test_a_live_stream_sends_only_fragments_that_differ_from_what_is_on_screen():
+    from dockyard.dashboard.views import changed_fragments, fragment_digest
+
+    async def renders():
+        yield {"services": "<table>web ready</table>", "conditions": "<table>Ready True</table>"}
+        yield {"services": "<table>web ready</table>", "conditions": "<table>Ready True</table>"}
+        yield {"services": "<table>web failed</table>", "conditions": "<table>Ready True</table>"}
+
+    shown = {"services": fragment_digest("<table>web ready</table>")}
+    sent = [item async for item in changed_fragments(shown, renders())]
+    assert sent == [("conditions", "<table>Ready True</table>"), ("services", "<table>web failed</table>")]

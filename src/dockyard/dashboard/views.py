@@ -9,10 +9,13 @@ synchronous); the two streams (live services, logs) are ``async`` and server-sen
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -80,12 +83,16 @@ def delete_environment(request: Request) -> Response:
 # -- one environment ---------------------------------------------------------------------------------
 
 def environment(request: Request) -> Response:
+    """The page renders its live fragments itself, so their streams can skip what it already shows."""
     env = request.path_params["env"]
     try:
         view = _cluster(request).environment(env)
     except DockyardError as exc:
         return _render(request, "error.html", {"error": str(exc)}, status_code=_status_of(exc))
-    return _render(request, "environment.html", {"env": env, "view": view})
+    live = {c.name: Shown(_composition_fragments(request, env, c.name, c.services, c.conditions))
+            for c in view.compositions}
+    events = Shown(_fragments(request, ("events",), events=view.events))
+    return _render(request, "environment.html", {"env": env, "view": view, "live": live, "events": events})
 
 
 def services_fragment(request: Request) -> Response:
@@ -103,38 +110,81 @@ async def live_composition(request: Request) -> Response:
     """Server-sent ``services`` and ``conditions`` events, re-rendered whenever the watches see a change."""
     env, composition = _where(request)
     cluster = _cluster(request)
-    fragments = {name: request.app.state.templates.get_template(f"_{name}.html") for name in ("services", "conditions")}
 
-    async def stream() -> AsyncIterator[str]:
-        last: dict[str, str] = {}
+    async def renders() -> AsyncIterator[dict[str, str]]:
         try:
             async for view in cluster.watch_composition(env, composition):
-                context = {"env": env, "composition": composition, "request": request,
-                           "services": view.services, "conditions": view.conditions}
-                for name, template in fragments.items():
-                    html = template.render(context)
-                    if html != last.get(name):
-                        last[name] = html
-                        yield _sse(name, html)
+                yield _composition_fragments(request, env, composition, view.services, view.conditions)
         except DockyardError as exc:  # e.g. the composition was deleted: say so in place of the table
-            yield _sse("services", fragments["services"].render(
-                env=env, composition=composition, services=[], request=request, error=str(exc)))
+            yield _fragments(request, ("services",), env=env, composition=composition, services=[], error=str(exc))
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+    return _fragment_stream(request, renders())
 
 
 async def live_events(request: Request) -> Response:
     """Server-sent ``events`` events: the recent events table, re-rendered whenever an Event changes."""
     env = request.path_params["env"]
     cluster = _cluster(request)
-    template = request.app.state.templates.get_template("_events.html")
 
-    async def stream() -> AsyncIterator[str]:
+    async def renders() -> AsyncIterator[dict[str, str]]:
         try:
             async for events in cluster.watch_events(env):
-                yield _sse("events", template.render(events=events, request=request))
+                yield _fragments(request, ("events",), events=events)
         except DockyardError as exc:
-            yield _sse("events", template.render(events=[], request=request, error=str(exc)))
+            yield _fragments(request, ("events",), events=[], error=str(exc))
+
+    return _fragment_stream(request, renders())
+
+
+def _composition_fragments(request: Request, env: str, composition: str, services, conditions) -> dict[str, str]:
+    return _fragments(request, ("services", "conditions"), env=env, composition=composition, services=services,
+                      conditions=conditions)
+
+
+def _fragments(request: Request, names: Sequence[str], **context) -> dict[str, str]:
+    """Each fragment template ``_NAME.html`` rendered with ``context``, the same way for pages and streams."""
+    templates = request.app.state.templates
+    return {name: Markup(templates.get_template(f"_{name}.html").render(request=request, **context))
+            for name in names}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Fragments a page shows; ``query`` tells their stream which versions are on screen already."""
+
+    html: Mapping[str, str]
+
+    @property
+    def query(self) -> str:
+        return urlencode({name: fragment_digest(html) for name, html in self.html.items()})
+
+
+def fragment_digest(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+async def changed_fragments(shown: Mapping[str, str],
+                            renders: AsyncIterator[Mapping[str, str]]) -> AsyncIterator[tuple[str, str]]:
+    """(name, html) for every fragment whose HTML differs from the last one sent or, at first, from ``shown``.
+
+    ``shown`` maps fragment names to the ``fragment_digest`` of what the page rendered, so a page that
+    just loaded is not redrawn with identical HTML (which would reset whatever the user was doing).
+    """
+    last = dict(shown)
+    async for fragments in renders:
+        for name, html in fragments.items():
+            digest = fragment_digest(html)
+            if digest != last.get(name):
+                last[name] = digest
+                yield name, html
+
+
+def _fragment_stream(request: Request, renders: AsyncIterator[Mapping[str, str]]) -> Response:
+    shown = dict(request.query_params)
+
+    async def stream() -> AsyncIterator[str]:
+        async for name, html in changed_fragments(shown, renders):
+            yield _sse(name, html)
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
