@@ -1,7 +1,8 @@
 """Benchmark: ``dockyard config`` against ``docker-compose config`` on a 1,000- and a 2-service file.
 
 Both tools run as subprocesses (so interpreter and binary start-up count), in the same run,
-same environment, same files; each measurement is the median of several runs. CPU time is the
+same environment, same files, in both output formats (YAML, the default, and JSON); each
+measurement is the median of several runs. CPU time is the
 child's user+system time from ``os.wait4`` (steadier than wall time on a loaded machine), peak
 memory its ``ru_maxrss``. Both run with Python bytecode caches, like installed packages: the
 children get a private ``PYTHONPYCACHEPREFIX`` (filled by the warm-up run) even where
@@ -31,10 +32,13 @@ BIN = REPO / ".venv" / "bin"
 SIZES = {"1000 services": (1000, 5), "2 services": (2, 11)}  # label -> (services, runs)
 
 
-def commands(file: Path) -> dict[str, list[str]]:
+FORMATS = ("yaml", "json")  # yaml is what ``config`` prints by default
+
+
+def commands(file: Path, fmt: str) -> dict[str, list[str]]:
     return {
-        "dockyard": [str(BIN / "dockyard"), "config", "-f", str(file), "--format", "json"],
-        "docker-compose": [str(BIN / "docker-compose"), "-f", str(file), "config", "--format", "json"],
+        "dockyard": [str(BIN / "dockyard"), "config", "-f", str(file), "--format", fmt],
+        "docker-compose": [str(BIN / "docker-compose"), "-f", str(file), "config", "--format", fmt],
     }
 
 
@@ -80,17 +84,19 @@ def table(workdir: Path) -> list[tuple[str, dict[str, Sample]]]:
     for label, (services, runs) in SIZES.items():
         file = workdir / f"compose-{services}.yaml"
         file.write_text(generate_compose(services, seed=42))
-        rows.append((label, {tool: measure(argv, workdir, runs) for tool, argv in commands(file).items()}))
+        for fmt in FORMATS:
+            results = {tool: measure(argv, workdir, runs) for tool, argv in commands(file, fmt).items()}
+            rows.append((f"{label}, {fmt}", results))
     return rows
 
 
 def print_table(rows: list[tuple[str, dict[str, Sample]]]) -> None:
-    print(f"{'file':<15} {'tool':<15} {'wall (median)':>14} {'CPU (median)':>13} {'peak RSS':>10} {'exit':>5}")
+    print(f"{'file':<20} {'tool':<15} {'wall (median)':>14} {'CPU (median)':>13} {'peak RSS':>10} {'exit':>5}")
     for label, results in rows:
         for tool, (wall, cpu, rss, code) in results.items():
-            print(f"{label:<15} {tool:<15} {wall * 1000:>11.0f} ms {cpu * 1000:>10.0f} ms {rss:>7.1f} MiB {code:>5}")
+            print(f"{label:<20} {tool:<15} {wall * 1000:>11.0f} ms {cpu * 1000:>10.0f} ms {rss:>7.1f} MiB {code:>5}")
     print()
-    print(f"{'file':<15} {'speed-up wall':>14} {'speed-up CPU':>13} {'memory ratio':>13}  target (docker-compose / dockyard)")
+    print(f"{'file':<20} {'speed-up wall':>14} {'speed-up CPU':>13} {'memory ratio':>13}  target (docker-compose / dockyard)")
     for label, results in rows:
         (ours_wall, ours_cpu, ours_rss, _) = results["dockyard"]
         (ref_wall, ref_cpu, ref_rss, _) = results["docker-compose"]
@@ -100,7 +106,7 @@ def print_table(rows: list[tuple[str, dict[str, Sample]]]) -> None:
             for kind, ratio in (("wall", ref_wall / ours_wall), ("CPU", ref_cpu / ours_cpu))
         ]
         print(
-            f"{label:<15} {ref_wall / ours_wall:>13.2f}x {ref_cpu / ours_cpu:>12.2f}x {ours_rss / ref_rss:>12.2f}x"
+            f"{label:<20} {ref_wall / ours_wall:>13.2f}x {ref_cpu / ours_cpu:>12.2f}x {ours_rss / ref_rss:>12.2f}x"
             f"  >= {target:.2f}x: {', '.join(verdicts)}"
         )
 
