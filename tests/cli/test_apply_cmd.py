@@ -59,7 +59,7 @@ def test_apply_wait_exits_with_the_rollout_code_and_the_reason_when_a_service_fa
                         "metadata": {"name": "web-abc12", "namespace": dev, "labels": labels},
                         "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]},
                         "status": {"phase": "Pending", "containerStatuses": [{
-                            "name": "web", "image": "nginx:1.27", "ready": False, "restartCount": 0,
+                            "name": "web", "image": "nginx:1.27", "imageID": "", "ready": False, "restartCount": 0,
                             "state": {"waiting": {"reason": "ImagePullBackOff",
                                                   "message": "Back-off pulling image \"nginx:1.27\""}}}]}})
 

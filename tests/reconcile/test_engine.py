@@ -216,7 +216,7 @@ def test_a_crash_looping_service_is_failed_with_exit_code_and_last_log_line(kube
                                                                       "labels": labels},
                     "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}})
     kube.store_patch_status("Pod", "web-x1", NS, {"phase": "Running", "containerStatuses": [{
-        "name": "web", "image": "nginx:1.27", "ready": False, "restartCount": 4,
+        "name": "web", "image": "nginx:1.27", "imageID": "", "ready": False, "restartCount": 4,
         "state": {"waiting": {"reason": "CrashLoopBackOff"}},
         "lastState": {"terminated": {"exitCode": 137, "reason": "Error"}}}]})
     kube.add_log_lines(NS, "web-x1", ["booting", "fatal: config missing"], previous=True)
