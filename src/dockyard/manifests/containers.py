@@ -110,6 +110,15 @@ def security_context(ctx: Context, service: Service) -> dict[str, Any]:
     return out
 
 
+def _container_port(port: ContainerPort) -> dict[str, Any]:
+    entry: dict[str, Any] = {"containerPort": port.port, "protocol": port.protocol}
+    if port.name:
+        entry["name"] = port.name
+    if port.host_port is not None:
+        entry["hostPort"] = port.host_port
+    return entry
+
+
 def container(ctx: Context, service: Service, ports: list[ContainerPort], mounts: list[dict[str, Any]]) -> ContainerParts:
     secrets = secretrefs.SecretEnv()
     spec: dict[str, Any] = {"name": ctx.dns_names[service.name], "image": image(ctx, service)}
@@ -125,16 +134,8 @@ def container(ctx: Context, service: Service, ports: list[ContainerPort], mounts
     if service.working_dir:
         spec["workingDir"] = service.working_dir
     env, env_config_map = _env(ctx, service, secrets)
-    container_ports = []
-    for p in ports:
-        entry: dict[str, Any] = {"containerPort": p.port, "protocol": p.protocol}
-        if p.name:
-            entry["name"] = p.name
-        if p.host_port is not None:
-            entry["hostPort"] = p.host_port
-        container_ports.append(entry)
-    if container_ports:
-        spec["ports"] = container_ports
+    if ports:
+        spec["ports"] = [_container_port(p) for p in ports]
     spec.update(probes.probes(ctx, service, secrets))
     limits = resources.container_resources(ctx, service)
     if limits:

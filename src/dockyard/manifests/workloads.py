@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from dockyard.compose.model import Service
@@ -119,19 +120,38 @@ def _dns_config(service: Service) -> dict[str, Any]:
     return out
 
 
+def _hostname(ctx: Context, service: Service) -> str | None:
+    hostname = service.hostname.split(".")[0] if service.hostname else None
+    if not hostname:
+        return None
+    if not (re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", hostname) and len(hostname) <= 63):
+        ctx.warn(("services", service.name, "hostname"), f"hostname {service.hostname!r} is not a DNS label; ignored", service.name)
+        return None
+    if hostname != service.hostname:
+        ctx.warn(("services", service.name, "hostname"), f"only the first label of hostname {service.hostname!r} "
+                 "is kept; the pod's domain is the cluster's", service.name)
+    return hostname
+
+
+def _pod_security_context(ctx: Context, service: Service) -> dict[str, Any]:
+    security: dict[str, Any] = {}
+    if service.sysctls:
+        security["sysctls"] = [{"name": k, "value": str(service.sysctls[k])} for k in sorted(service.sysctls)]
+    groups = [g for g in service.group_add if str(g).isdigit()]
+    if groups:
+        security["supplementalGroups"] = [int(g) for g in groups]
+    if len(groups) != len(service.group_add):
+        ctx.warn(("services", service.name, "group_add"), "group names are not mapped; only numeric groups become supplementalGroups", service.name)
+    return security
+
+
 def pod_spec(ctx: Context, service: Service, container: dict[str, Any], volumes: list[dict[str, Any]], kind_: str) -> dict[str, Any]:
     spec: dict[str, Any] = {"containers": [container]}
     if kind_ == "Job":
         spec["restartPolicy"] = "OnFailure" if (service.restart or "").startswith("on-failure") else "Never"
-    if service.hostname:
-        hostname = service.hostname.split(".")[0]
-        if re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", hostname) and len(hostname) <= 63:
-            spec["hostname"] = hostname
-            if hostname != service.hostname:
-                ctx.warn(("services", service.name, "hostname"), f"only the first label of hostname {service.hostname!r} "
-                         "is kept; the pod's domain is the cluster's", service.name)
-        else:
-            ctx.warn(("services", service.name, "hostname"), f"hostname {service.hostname!r} is not a DNS label; ignored", service.name)
+    hostname = _hostname(ctx, service)
+    if hostname:
+        spec["hostname"] = hostname
     if service.network_mode == "host":
         spec["hostNetwork"] = True
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
@@ -145,14 +165,7 @@ def pod_spec(ctx: Context, service: Service, container: dict[str, Any], volumes:
     dns = _dns_config(service)
     if dns:
         spec["dnsConfig"] = dns
-    security: dict[str, Any] = {}
-    if service.sysctls:
-        security["sysctls"] = [{"name": k, "value": str(service.sysctls[k])} for k in sorted(service.sysctls)]
-    groups = [g for g in service.group_add if str(g).isdigit()]
-    if groups:
-        security["supplementalGroups"] = [int(g) for g in groups]
-    if len(groups) != len(service.group_add):
-        ctx.warn(("services", service.name, "group_add"), "group names are not mapped; only numeric groups become supplementalGroups", service.name)
+    security = _pod_security_context(ctx, service)
     if security:
         spec["securityContext"] = security
     selector = _node_selector(ctx, service)
@@ -174,25 +187,28 @@ def _template(ctx: Context, service: Service, pod: dict[str, Any], user_labels: 
     return {"metadata": meta, "spec": pod}
 
 
+def _user_metadata(ctx: Context, service: Service, compose_labels: Mapping[str, str], *,
+                   warn: bool) -> tuple[dict[str, str], dict[str, str]]:
+    """(labels, annotations) from compose labels and annotations, without dockyard's reserved keys."""
+    user_labels, user_annotations, rejected = labels.split_user_labels(compose_labels)
+    for key in rejected if warn else ():
+        ctx.warn(("services", service.name, "labels", key), f"label key {key!r} is not a valid Kubernetes key; dropped", service.name)
+    for key in [k for k in compose_labels if labels.is_reserved(k)]:
+        if warn:
+            ctx.warn(("services", service.name, "labels", key), f"label {key!r} is reserved for dockyard; ignored", service.name)
+        user_labels.pop(key, None)
+        user_annotations.pop(key, None)
+    return user_labels, {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
+
+
 def workload(ctx: Context, service: Service, pod: dict[str, Any], exclusive_claims: list[str]) -> dict[str, Any]:
     dns = ctx.dns_names[service.name]
     kind_ = kind(service)
-    merged = {**service.labels, **(service.deploy.labels if service.deploy else {})}
-    user_labels, user_annotations, rejected = labels.split_user_labels(merged)
-    for key in rejected:
-        ctx.warn(("services", service.name, "labels", key), f"label key {key!r} is not a valid Kubernetes key; dropped", service.name)
-    for key in [k for k in merged if labels.is_reserved(k)]:
-        ctx.warn(("services", service.name, "labels", key), f"label {key!r} is reserved for dockyard; ignored", service.name)
-        user_labels.pop(key, None)
-        user_annotations.pop(key, None)
-    annotations = {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
+    deploy_labels = service.deploy.labels if service.deploy else {}
+    user_labels, annotations = _user_metadata(ctx, service, {**service.labels, **deploy_labels}, warn=True)
     meta = labels.metadata(dns, ctx.namespace, {**user_labels, **labels.for_service(ctx.environment, dns)}, annotations)
-    if service.deploy and service.deploy.labels:
-        pod_labels, pod_annotations, _ = labels.split_user_labels(service.labels)
-        for key in [k for k in service.labels if labels.is_reserved(k)]:
-            pod_labels.pop(key, None)
-            pod_annotations.pop(key, None)
-        pod_annotations.update({k: str(v) for k, v in sorted(service.annotations.items())})
+    if deploy_labels:  # deploy.labels are the workload's own; the pods carry the service's labels only
+        pod_labels, pod_annotations = _user_metadata(ctx, service, service.labels, warn=False)
     else:
         pod_labels, pod_annotations = dict(user_labels), dict(annotations)
     template = _template(ctx, service, pod, pod_labels, pod_annotations)
