@@ -83,3 +83,11 @@ def no_sleep(monkeypatch):
 
 def dedent(text: str) -> str:
     return textwrap.dedent(text)
+
+
+@pytest.fixture
+def terminal(monkeypatch):
+    """A person at a terminal answers prompts (CliRunner's stdin is otherwise never a TTY)."""
+    from dockyard.cli import _kube
+
+    monkeypatch.setattr(_kube, "stdin_is_terminal", lambda: True)

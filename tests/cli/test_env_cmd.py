@@ -48,3 +48,11 @@ def test_env_delete_with_yes_removes_the_namespace(kube, cli):
     assert result.exit_code == 0, result.output
     namespace = kube.store_get("Namespace", "env-dev")
     assert namespace is None or namespace["metadata"].get("deletionTimestamp")
+
+
+def test_env_delete_on_a_terminal_asks_and_a_no_keeps_the_environment(kube, cli, terminal):
+    cli("env", "create", "dev")
+    result = cli("env", "delete", "dev", input="n\n")
+    assert result.exit_code == 1 and "Delete environment dev" in result.output
+    assert kube.store_get("Namespace", "env-dev")["metadata"].get("deletionTimestamp") is None
+    assert cli("env", "delete", "dev", input="y\n").exit_code == 0

@@ -49,3 +49,29 @@ def test_secret_unset_removes_the_key(kube, cli):
     cli("secret", "set", "A", "--env", "dev", input="x")
     assert cli("secret", "unset", "A", "--env", "dev").exit_code == 0
     assert "A" not in (kube.store_get("Secret", "env-secret", "env-dev").get("data") or {})
+
+
+def test_secret_set_on_a_terminal_asks_twice_with_a_hidden_prompt(kube, cli, terminal):
+    cli("env", "create", "dev")
+    result = cli("secret", "set", "API_KEY", "--env", "dev", input="typed-secret-42\ntyped-secret-42\n")
+    assert result.exit_code == 0, result.output
+    assert "value of API_KEY" in result.output and "Repeat for confirmation" in result.output
+    assert "typed-secret-42" not in result.output
+    stored = kube.store_get("Secret", "env-secret", "env-dev")["data"]["API_KEY"]
+    assert base64.b64decode(stored) == b"typed-secret-42"
+
+
+def test_an_invalid_secret_key_is_refused_before_reading_a_value_or_writing(kube, cli):
+    cli("env", "create", "dev")
+    kube.requests.clear()
+    result = cli("secret", "set", "bad-key", "--env", "dev", input="never-read\n")
+    assert result.exit_code == 1 and "invalid secret key 'bad-key'" in result.output
+    assert kube.requests == []
+
+
+def test_a_secret_file_that_cannot_be_read_is_one_error_line(kube, cli, tmp_path):
+    cli("env", "create", "dev")
+    kube.requests.clear()
+    result = cli("secret", "set", "TLS_KEY", "--env", "dev", "--from-file", tmp_path / "missing.pem")
+    assert result.exit_code == 1 and "cannot read" in result.output and "missing.pem" in result.output
+    assert kube.requests.writes() == []

@@ -17,13 +17,18 @@ def client(kubeconfig: str | None, context: str | None):
     return KubeClient(load_kubeconfig(kubeconfig, context))
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Ask before something destructive; ``--yes`` answers for the user (required when stdin is not a TTY)."""
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a prompt (tests replace this: CliRunner's stdin is never a terminal)."""
     import sys
 
+    return sys.stdin.isatty()
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before something destructive; ``--yes`` answers for the user (required when stdin is not a TTY)."""
     if yes:
         return
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         from dockyard.cli._common import error
 
         error(f"{question} Pass --yes to confirm when not running interactively.")

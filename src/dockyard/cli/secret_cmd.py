@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
 def _read_value(key: str, from_file: str | None) -> str:
     import sys
 
+    from dockyard.cli import _kube
     from dockyard.errors import TerminalError
 
     if from_file:
@@ -29,7 +30,7 @@ def _read_value(key: str, from_file: str | None) -> str:
                 return handle.read()
         except OSError as exc:
             raise TerminalError(f"cannot read {from_file}: {exc.strerror}") from None
-    if not sys.stdin.isatty():
+    if not _kube.stdin_is_terminal():
         value = sys.stdin.read()
         return value[:-1] if value.endswith("\n") else value
     return typer.prompt(f"value of {key}", hide_input=True, confirmation_prompt=True)
