@@ -76,3 +76,46 @@ def test_an_unwritable_hosts_file_says_to_use_administrator_rights(hosts, monkey
                                          r"administrator rights \(sudo\) for --hosts, or leave --hosts out"):
         hosts.write(["postgres"], environment="dev")
     assert hosts.path.read_text() == ORIGINAL
+
+
+class FakeKernel32:
+    """Just enough of Windows' kernel32 to answer 'is this pid alive?' (the real one exists only on Windows)."""
+
+    def __init__(self, processes: dict[int, int | None]) -> None:
+        self.processes = processes  # pid -> exit code (259 while running); None: exists, access denied
+        self.last_error = 0
+        self.closed: list[int] = []
+
+    def OpenProcess(self, access, inherit, pid):  # noqa: N802 - the Windows API's names
+        if pid not in self.processes:
+            self.last_error = 87  # ERROR_INVALID_PARAMETER: no such process
+            return 0
+        if self.processes[pid] is None:
+            self.last_error = 5
+            return 0
+        return pid
+
+    def GetLastError(self):  # noqa: N802
+        return self.last_error
+
+    def GetExitCodeProcess(self, handle, code_ref):  # noqa: N802
+        code_ref._obj.value = self.processes[handle]
+        return 1
+
+    def CloseHandle(self, handle):  # noqa: N802
+        self.closed.append(handle)
+        return 1
+
+
+def test_on_windows_liveness_is_asked_of_the_process_table_never_by_a_signal(monkeypatch):
+    import ctypes
+    import types
+
+    from dockyard.cli import _hosts
+
+    kernel32 = FakeKernel32({10: 259, 11: 0, 12: None})
+    monkeypatch.setattr(_hosts.sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", types.SimpleNamespace(kernel32=kernel32), raising=False)
+    monkeypatch.setattr(os, "kill", lambda *a: pytest.fail("os.kill on Windows terminates the process"))
+    assert [_hosts._alive(pid) for pid in (10, 11, 12, 13)] == [True, False, True, False]
+    assert kernel32.closed == [10, 11]

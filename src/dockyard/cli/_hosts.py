@@ -34,11 +34,34 @@ class HostsError(DockyardError):
     """The hosts file cannot be read or written, or another live run owns the block."""
 
 
+_STILL_ACTIVE = 259
+_QUERY_LIMITED_INFORMATION = 0x1000
+_ACCESS_DENIED = 5
+
+
+def _alive_on_windows(pid: int, kernel32) -> bool:
+    """Windows has no signal 0: ``os.kill(pid, 0)`` there would terminate the process. Ask for its exit code."""
+    import ctypes
+
+    handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return kernel32.GetLastError() == _ACCESS_DENIED  # it exists, it is someone else's
+    try:
+        code = ctypes.c_ulong()
+        return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if sys.platform == "win32":
+        import ctypes
+
+        return _alive_on_windows(pid, ctypes.windll.kernel32)
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0: checks the pid, sends nothing
     except ProcessLookupError:
         return False
     except PermissionError:
