@@ -40,10 +40,11 @@ def test_size_class_and_access_mode_come_from_x_dockyard_or_driver_opts():
     assert (b["resources"]["requests"]["storage"], b["storageClassName"]) == ("5Gi", "slow")
 
 
-def test_a_bad_size_or_access_mode_is_an_error():
-    for ext in ({"size": "lots"}, {"access_mode": "Everyone"}):
-        with pytest.raises(TranslationError):
-            render(service(volumes=(_volume("a", "/a"),)), volumes={"a": Volume(key="a", name="demo_a", extensions={"x-dockyard": ext})})
+@pytest.mark.parametrize(("ext", "message"), [({"size": "lots"}, "volumes.a: volume size 'lots' is not a size"),
+                                               ({"access_mode": "Everyone"}, "volumes.a: access_mode must be one of")])
+def test_a_bad_size_or_access_mode_is_an_error(ext, message):
+    with pytest.raises(TranslationError, match=message):
+        render(service(volumes=(_volume("a", "/a"),)), volumes={"a": Volume(key="a", name="demo_a", extensions={"x-dockyard": ext})})
 
 
 def test_an_external_volume_uses_the_existing_claim_and_renders_no_pvc():
