@@ -193,3 +193,100 @@ def test_an_api_refusal_while_following_the_rollout_is_one_error_line_with_the_c
     assert result.exit_code == EXIT_CLUSTER, result.output
     assert "error: apply Deployment env-dev/web: spec is invalid (HTTP 422)" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def _deployment_env(kube, dev, name):
+    container = kube.store_get("Deployment", name, dev)["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e.get("value") for e in container.get("env") or []}
+
+
+def test_compose_files_are_stored_in_f_order_and_the_later_one_overrides(kube, cli, dev, project_dir):
+    (project_dir / "override.yaml").write_text("services:\n  web:\n    environment: {MODE: override}\n")
+    result = apply(cli, project_dir, "-f", project_dir / "override.yaml", "--no-wait", "--local")
+    assert result.exit_code == 0, result.output
+    stored = kube.store_get("Composition", "shop", dev)
+    assert [f["path"] for f in stored["spec"]["composeFiles"]] == ["compose.yaml", "override.yaml"]
+    assert _deployment_env(kube, dev, "web")["MODE"] == "override"
+
+
+def test_config_files_and_bind_mounted_files_are_stored_with_their_content(kube, cli, dev, project_dir):
+    (project_dir / "site.conf").write_text("server { listen 80; }\n")
+    (project_dir / "conf").mkdir()
+    (project_dir / "conf" / "nginx.conf").write_text("events {}\n")
+    compose = COMPOSE.replace(
+        "  web:\n    image: nginx:1.27\n",
+        "  web:\n    image: nginx:1.27\n    configs: [site]\n"
+        "    volumes: [./conf/nginx.conf:/etc/nginx/nginx.conf:ro]\n")
+    (project_dir / "compose.yaml").write_text(compose + "configs:\n  site:\n    file: ./site.conf\n")
+    (project_dir / ".env").write_text("TAG=7\n")
+    result = apply(cli, project_dir, "--no-wait", "--local", "--allow", "bind-mounts")
+    assert result.exit_code == 0, result.output
+    spec = kube.store_get("Composition", "shop", dev)["spec"]
+    files = {f["path"]: f["content"] for f in spec["files"]}
+    assert files["site.conf"] == "server { listen 80; }\n"
+    assert files["conf/nginx.conf"] == "events {}\n"
+    assert spec["dotenv"] == "TAG=7\n"
+
+
+def test_only_active_profiles_are_deployed_and_the_profiles_are_stored(kube, cli, dev, project_dir):
+    compose = COMPOSE.replace("  web:\n", "  debug:\n    image: busybox:1.36\n    profiles: [debug]\n  web:\n")
+    (project_dir / "compose.yaml").write_text(compose)
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    assert kube.store_get("Deployment", "debug", dev) is None
+    result = apply(cli, project_dir, "--no-wait", "--local", "--profile", "debug")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Composition", "shop", dev)["spec"]["profiles"] == ["debug"]
+    assert kube.store_get("Deployment", "debug", dev) is not None
+
+
+def test_var_values_are_stored_and_win_over_the_environment_vars(kube, cli, dev, project_dir):
+    assert cli("vars", "set", "TAG=from-vars", "--env", "dev").exit_code == 0
+    result = apply(cli, project_dir, "--no-wait", "--local", "--var", "TAG=from-flag")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Composition", "shop", dev)["spec"]["variables"] == {"TAG": "from-flag"}
+    db = kube.store_get("Deployment", "db", dev)
+    kube.store_patch_status("Deployment", "db", dev, {"observedGeneration": db["metadata"]["generation"],
+                                                      "replicas": 1, "readyReplicas": 1, "updatedReplicas": 1,
+                                                      "availableReplicas": 1})
+    apply(cli, project_dir, "--no-wait", "--local", "--var", "TAG=from-flag")
+    image = kube.store_get("Deployment", "api", dev)["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "example/api:from-flag"
+
+
+def test_the_users_shell_environment_is_never_captured(kube, cli, dev, project_dir, monkeypatch):
+    monkeypatch.setenv("TAG", "from-the-shell")
+    monkeypatch.setenv("LEAKY_TOKEN", "shell-only-value")
+    (project_dir / "compose.yaml").write_text(
+        COMPOSE.replace("    ports: [\"80\"]\n", "    ports: [\"80\"]\n    environment: {T: \"${LEAKY_TOKEN:-none}\"}\n"))
+    result = apply(cli, project_dir, "--no-wait", "--local")
+    assert result.exit_code == 0, result.output
+    stored = json.dumps(kube.store_get("Composition", "shop", dev))
+    assert "from-the-shell" not in stored and "shell-only-value" not in stored
+    assert _deployment_env(kube, dev, "web")["T"] == "none"
+
+
+def test_prune_volumes_deletes_a_volume_the_project_no_longer_uses(kube, cli, dev, project_dir):
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    without_db = COMPOSE.split("  db:\n")[0] + "  api:\n" + COMPOSE.split("  api:\n")[1]
+    without_db = without_db.replace("    depends_on:\n      db: {condition: service_healthy}\n", "")
+    without_db = without_db.replace("volumes:\n  dbdata: {}\n", "")
+    (project_dir / "compose.yaml").write_text(without_db)
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    assert kube.store_get("PersistentVolumeClaim", "shop-dbdata", dev) is not None  # kept by default
+    result = apply(cli, project_dir, "--no-wait", "--local", "--prune-volumes")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Composition", "shop", dev)["spec"]["pruneVolumes"] is True
+    assert kube.store_get("PersistentVolumeClaim", "shop-dbdata", dev) is None
+
+
+def test_apply_writes_config_and_volumes_first_then_services_then_workloads(kube, cli, dev, project_dir):
+    (project_dir / "site.conf").write_text("server {}\n")
+    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n", "  web:\n    image: nginx:1.27\n    configs: [site]\n")
+    (project_dir / "compose.yaml").write_text(compose + "configs:\n  site:\n    file: ./site.conf\n")
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    rank = {"ConfigMap": 0, "Secret": 0, "PersistentVolumeClaim": 0, "Service": 1,
+            "Deployment": 2, "StatefulSet": 2, "DaemonSet": 2, "Job": 2}
+    kinds = [r.kind for r in kube.requests.writes()
+             if r.verb == "apply" and r.namespace == dev and r.kind in rank and r.name != "shop-compose-files"]
+    assert {"ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"} <= set(kinds)
+    assert [rank[k] for k in kinds] == sorted(rank[k] for k in kinds), kinds
