@@ -357,3 +357,26 @@ async def test_a_live_stream_sends_only_fragments_that_differ_from_what_is_on_sc
     shown = {"services": fragment_digest("<table>web ready</table>")}
     sent = [item async for item in changed_fragments(shown, renders())]
     assert sent == [("conditions", "<table>Ready True</table>"), ("services", "<table>web failed</table>")]
+
+
+def test_a_problem_in_another_compose_file_names_that_file_and_marks_no_line_of_the_edited_one(browser, engine_client,
+                                                                                              shop):
+    base = "name: extra\nservices:\n  cache:\n    image: redis:7.4\n  db:\n    image: postgres:16\n"
+    override = "services:\n  cache:\n    ports:\n      - \"6379\"\n    depends_on: [db]\n"
+    cr, _ = compositions.build(compositions.CompositionInput(
+        name="extra", environment=ENV, compose_files=[("compose.yaml", base), ("prod.compose.yaml", override)]))
+    compositions.store(engine_client, cr)
+    without_db = "name: extra\nservices:\n  cache:\n    image: redis:7.4\n"
+    check = browser.post(f"{PAGE}/compositions/extra/compose/validate",
+                         data={"compose": without_db, "file": "0"}).context["check"]
+    [problem] = check.errors
+    assert 'undefined service "db"' in problem.message
+    assert (problem.line, problem.file) == (None, "prod.compose.yaml:5:17")
+
+
+def test_warnings_name_the_compose_file_as_the_user_knows_it(browser, shop):
+    edit = SHOP_COMPOSE.replace("    image: busybox:1.36", "    image: busybox:1.36\n    network_mode: none")
+    check = browser.post(f"{COMPOSE}/compose/validate", data={"compose": edit}).context["check"]
+    assert check.ok
+    [warning] = [w for w in check.warnings if "network_mode" in w]
+    assert warning.startswith("compose.yaml:12:19: services.worker.network_mode")

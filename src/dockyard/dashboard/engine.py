@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import hashlib
+import posixpath
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,7 +120,11 @@ class ComposeDocument:
 
 @dataclass(frozen=True, slots=True)
 class ProblemAt:
-    """One problem with a compose edit; ``line`` is set when it is in the edited document."""
+    """One problem with a compose edit.
+
+    ``line`` is set when it is in the edited document; a problem in another compose file of the
+    composition has no ``line`` and names ``file:line:column`` in ``file`` instead.
+    """
 
     message: str
     line: int | None = None
@@ -289,7 +294,8 @@ class Cluster:
         except ComposeError as exc:
             return Check(False, digest, errors=_problems(exc, document.get("path", ""), text))
         except DockyardError as exc:
-            return Check(False, digest, errors=[ProblemAt(line) for line in str(exc).splitlines() if line.strip()])
+            return Check(False, digest, errors=[ProblemAt(_relative(line))
+                                                for line in str(exc).splitlines() if line.strip()])
         return Check(
             True,
             digest,
@@ -490,19 +496,30 @@ def _preview(client, cr: Mapping[str, Any]) -> _Preview:
     for step, fields in engine.dry_run(client, preview):
         shown = [str(c) for c in fields][:MAX_FIELDS_SHOWN] if step.action is Action.UPDATE else [step.reason]
         changes.append(Change(step.action.value, f"{step.kind} {step.name}", shown))
-    return _Preview(changes, [str(w) for w in preview.warnings])
+    return _Preview(changes, [_relative(str(w)) for w in preview.warnings])
 
 
 def _problems(exc: ComposeError, edited_path: str, text: str) -> list[ProblemAt]:
+    """Problems in the edited document carry its line; those in another file name ``file:line:column``."""
     errors = exc.errors if isinstance(exc, ComposeErrors) else [exc]
+    edited = posixpath.normpath(posixpath.join(compositions.VIRTUAL_ROOT, edited_path))
     out = []
     for err in errors:
-        in_document = err.file is None or not edited_path or err.file.endswith(edited_path.lstrip("./"))
-        line, column = (err.line, err.column) if in_document else (None, None)
-        if in_document and line is None and err.path:
+        message = _relative(err.message)
+        if err.file is not None and err.file != edited:
+            where = ":".join(str(part) for part in (_relative(err.file), err.line, err.column) if part is not None)
+            out.append(ProblemAt(message, path=err.path, file=where))
+            continue
+        line, column = err.line, err.column
+        if line is None and err.path:
             line, column = _locate(text, err.path)
-        out.append(ProblemAt(err.message, line, column, err.path, err.file))
+        out.append(ProblemAt(message, line, column, err.path, edited_path))
     return out
+
+
+def _relative(text: str) -> str:
+    """``text`` with the engine's virtual project directory dropped from the paths it names."""
+    return text.replace(compositions.VIRTUAL_ROOT + "/", "")
 
 
 def _locate(text: str, dotted: str) -> tuple[int | None, int | None]:
