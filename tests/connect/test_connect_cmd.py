@@ -8,7 +8,10 @@ import asyncio
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -145,3 +148,24 @@ def test_hosts_without_rights_is_one_line_and_closes_the_listeners(kube, cli, db
     assert "Traceback" not in result.output
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def test_a_killed_run_leaves_its_hosts_block_and_the_next_run_removes_it(kube, cli, dev, tmp_path):
+    kube.store_put(service("db", [{"port": free_port(), "targetPort": 5432}]))
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n")
+    dockyard = str(Path(sys.executable).with_name("dockyard"))  # the installed command, in its own process
+    run = subprocess.Popen([dockyard, "connect", "--env", "dev", "--hosts",
+                            "--hosts-file", str(hosts), "--kubeconfig", str(kube.kubeconfig_path)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: f"(pid {run.pid}, environment dev)" in hosts.read_text(), "the block of the first run")
+    finally:
+        run.kill()  # a crash: no cleanup runs
+        run.wait()
+    assert "127.0.0.1 db db.env-dev" in hosts.read_text()
+
+    result = cli("connect", "--env", "dev", "--services", "nope", "--hosts-file", hosts)  # even a run that fails
+    assert result.exit_code == 1
+    assert f"removed a stale dockyard block from {hosts}" in result.output
+    assert hosts.read_text() == "127.0.0.1 localhost\n"
