@@ -226,3 +226,25 @@ async def test_a_failing_pod_lookup_is_said_once_and_the_forward_keeps_its_pod(k
         await eventually(lambda: "db: its pods can be looked up again" in messages(notices, "pod"), "the recovery")
     finally:
         await f.close()
+
+
+async def test_a_deleted_pod_is_replaced_and_new_connections_reach_its_successor(kube, dev, forwarder, notices):
+    port = free_port()
+    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
+    kube.store_put(deployment("db"))
+    old = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    f = forwarder()
+    await f.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"open")
+        assert await asyncio.wait_for(reader.read(100), 10) == f"[{old}:5432] open".encode()
+        kube.store_delete("Pod", old, "env-dev")  # the ReplicaSet makes a new pod
+        new = (await eventually(lambda: [p for p in ready_pods(kube, "db") if p != old], "a replacement pod"))[0]
+        await eventually(lambda: f"db: forwarding to pod {new} (was {old})" in messages(notices, "pod"),
+                         "the forwarder to follow")
+        assert await asyncio.wait_for(reader.read(100), 10) == b""  # the connection to the old pod was ended
+        writer.close()
+        assert await exchange(port, b"again") == f"[{new}:5432] again".encode()
+    finally:
+        await f.close()
