@@ -56,3 +56,30 @@ def test_env_delete_on_a_terminal_asks_and_a_no_keeps_the_environment(kube, cli,
     assert result.exit_code == 1 and "Delete environment dev" in result.output
     assert kube.store_get("Namespace", "env-dev")["metadata"].get("deletionTimestamp") is None
     assert cli("env", "delete", "dev", input="y\n").exit_code == 0
+
+
+def test_kubeconfig_and_context_options_choose_the_cluster(kube, cli, tmp_path, monkeypatch):
+    import yaml
+
+    config = kube.kubeconfig
+    config["clusters"].append({"name": "nowhere", "cluster": {"server": "http://127.0.0.1:9"}})
+    config["contexts"].append({"name": "nowhere", "context": {"cluster": "nowhere", "user": "emulator"}})
+    config["current-context"] = "nowhere"
+    path = tmp_path / "other-kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    result = cli("env", "create", "dev", "--kubeconfig", path, "--context", "emulator")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Namespace", "env-dev") is not None
+    unreachable = cli("env", "list", "--kubeconfig", path)  # its current context points nowhere
+    assert unreachable.exit_code == 3 and "talking to the API server" in unreachable.output
+    missing = cli("env", "list", "--kubeconfig", path, "--context", "typo")
+    assert missing.exit_code == 3 and "Context 'typo' not found" in missing.output
+
+
+def test_the_kubeconfig_environment_variable_is_used_without_options(kube, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config to fall back on
+    assert cli("env", "create", "dev").exit_code == 0  # KUBECONFIG points at the emulator
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    result = cli("env", "list")
+    assert result.exit_code == 3 and "no usable Kubernetes configuration" in result.output

@@ -102,3 +102,33 @@ def test_logs_follow_streams_lines_from_every_pod_until_the_pods_go(kube, cli, d
     assert result.exit_code == 0, result.output
     assert sorted(result.output.splitlines()) == ["[web-aaaaa] before", "[web-aaaaa] new line",
                                                   "[web-bbbbb] another", "[web-bbbbb] before"]
+
+
+def _event(kube, name, reason, when, namespace=NS):
+    kube.store_put({"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": namespace},
+                    "involvedObject": {"kind": "Pod", "name": "web-aaaaa", "namespace": namespace},
+                    "reason": reason, "message": reason.lower(), "type": "Normal", "lastTimestamp": when})
+
+
+def test_events_are_listed_oldest_first_whatever_order_the_server_returns(kube, cli, dev):
+    _event(kube, "e1", "Third", "2026-01-01T00:00:30Z")
+    _event(kube, "e2", "First", "2026-01-01T00:00:10Z")
+    _event(kube, "e3", "Second", "2026-01-01T00:00:20Z")
+    rows = [line.split()[3] for line in cli("events", "--env", "dev").output.splitlines()[1:] if line.strip()]
+    assert rows == ["First", "Second", "Third"]
+
+
+def test_events_of_another_environment_are_not_listed(kube, cli, dev):
+    cli("env", "create", "qa")
+    _event(kube, "mine", "Mine", "2026-01-01T00:00:10Z")
+    _event(kube, "theirs", "Theirs", "2026-01-01T00:00:10Z", namespace="env-qa")
+    output = cli("events", "--env", "dev").output
+    assert "Mine" in output and "Theirs" not in output
+
+
+def test_logs_since_asks_the_server_for_lines_that_recent(kube, cli, dev):
+    _pod(kube, "web-aaaaa", "web")
+    feed(kube, "web-aaaaa", ["recent"])
+    assert cli("logs", "web", "--env", "dev", "--since", "10m").exit_code == 0
+    (request,) = [r for r in kube.requests if r.subresource == "log"]
+    assert request.query.get("sinceSeconds") == "600"
