@@ -239,3 +239,26 @@ def test_an_unschedulable_pod_is_explained_from_its_event(kube, client, env, pro
     db = {s.name: s for s in run(client, project).services}["db"]
     assert db.state == "progressing" and "cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory." \
         == db.message
+
+
+def test_a_stored_project_that_no_longer_loads_keeps_the_last_version_running_and_says_where(kube, client, env):
+    from dockyard.reconcile import composition
+
+    compose = "name: shop\nservices:\n  web:\n    image: nginx:${TAG:?set it with dockyard vars set}\n"
+    stored, _ = composition.build(composition.CompositionInput(
+        name="shop", environment="dev", compose_files=[("compose.yaml", compose)]))
+    composition.store(client, stored)
+    environments.set_config(client, "dev", {"TAG": "1.27"})
+    reconcile(client, NS, "shop")
+    environments.unset_config(client, "dev", ["TAG"])
+    kube.requests.clear()
+    with pytest.raises(TerminalError, match="TAG"):
+        reconcile(client, NS, "shop")
+    assert object_writes(kube) == [] and len(status_writes(kube)) == 1
+    assert kube.store_get("Deployment", "web", NS)["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "nginx:1.27"
+    conditions = {c["type"]: c for c in kube.store_get("Composition", "shop", NS)["status"]["conditions"]}
+    assert conditions["Reconciled"]["status"] == "False"
+    assert "compose.yaml:4:" in conditions["Reconciled"]["message"]
+    assert "set it with dockyard vars set" in conditions["Reconciled"]["message"]
+    assert [s["name"] for s in kube.store_get("Composition", "shop", NS)["status"]["services"]] == ["web"]

@@ -118,3 +118,13 @@ def test_zero_values_the_server_omits_match_an_absent_field():
     assert is_subset(desired, {})
     assert not is_subset({"readOnly": True}, {})
     assert not is_subset({"readOnly": False}, {"readOnly": True})
+
+
+def test_a_cluster_ip_change_is_a_recreate_but_an_unset_one_is_not():
+    before = rendered([Svc("web")])
+    headless = copy.deepcopy(rendered([Svc("web")]))
+    next(o for o in headless.objects if o["kind"] == "Service")["spec"]["clusterIP"] = "None"
+    result = plan(headless.objects, _live(before.objects), "shop")
+    assert [(s.action, s.kind, s.reason) for s in result.writes] == [
+        (Action.RECREATE, "Service", "spec.clusterIP cannot change in place")]
+    assert plan(before.objects, _live(before.objects), "shop").writes == ()  # live 10.0.0.12, desired unset
