@@ -115,3 +115,10 @@ def test_bad_yaml_is_a_located_error(run, tmp_path):
 def test_render_is_byte_identical_across_runs(run):
     first = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
     assert first == run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
+
+
+def test_allow_takes_a_comma_list_like_secret_keys(run, tmp_path):
+    path = _write(tmp_path, "services:\n  dind:\n    image: docker:dind\n    privileged: true\n    pid: host\n")
+    result = run("render", "-f", path, "--allow", "privileged,host-pid")
+    assert result.exit_code == 0, result.stderr
+    assert "privileged: true" in result.stdout and "hostPID: true" in result.stdout

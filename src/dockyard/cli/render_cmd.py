@@ -24,7 +24,7 @@ CONFIG_FILE = typer.Option(None, "--config-file", help="Dotenv file of env-confi
 SECRET_KEYS = typer.Option(None, "--secret-keys", help="Env-secret keys K1,K2 (values are never needed to render).")
 VARS = typer.Option(None, "--var", help="Variable K=V, highest precedence (repeatable).")
 PROFILES = typer.Option(None, "--profile", help="Compose profile to enable (repeatable).")
-ALLOW = typer.Option(None, "--allow", help="Lift a baseline policy: privileged, host-network, host-pid, host-ipc, "
+ALLOW = typer.Option(None, "--allow", help="Lift baseline policies P1,P2: privileged, host-network, host-pid, host-ipc, "
                                           "host-ports, devices, host-path (repeatable).")
 ENV_FILES = typer.Option(None, "--env-file", help="Dotenv file(s) for interpolation instead of .env (repeatable).")
 PROJECT_NAME = typer.Option(None, "--project-name", "-p", help="Project (composition) name.")
@@ -57,6 +57,11 @@ def _config_files(paths: list[str] | None) -> dict[str, str]:
     return out
 
 
+def _comma_list(items: list[str] | None) -> frozenset[str]:
+    """``--opt a,b --opt c`` → {a, b, c}."""
+    return frozenset(k.strip() for item in items or [] for k in item.split(",") if k.strip())
+
+
 @contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
     """Loading and translating allocate many small objects and free almost none before exit: the
@@ -77,7 +82,8 @@ def _environment(env: str, config: list[str] | None, config_file: list[str] | No
     from dockyard.manifests.names import dns_label
     from dockyard.manifests.result import Environment
 
-    unknown = sorted(set(allow or []) - set(policy.NAMES))
+    allowed = _comma_list(allow)
+    unknown = sorted(allowed - set(policy.NAMES))
     if unknown:
         raise DockyardError(f"--allow {', '.join(unknown)}: unknown policy (known: {', '.join(policy.NAMES)})")
     if not dns_label(env) == env:
@@ -85,8 +91,8 @@ def _environment(env: str, config: list[str] | None, config_file: list[str] | No
     return Environment(
         name=env,
         config={**_config_files(config_file), **_pairs(config, "--config")},
-        secret_keys=frozenset(k.strip() for item in secret_keys or [] for k in item.split(",") if k.strip()),
-        allow=frozenset(allow or []),
+        secret_keys=_comma_list(secret_keys),
+        allow=allowed,
     )
 
 
