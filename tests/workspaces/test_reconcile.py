@@ -215,3 +215,23 @@ def test_a_rollout_not_yet_observed_is_not_ready(kube, client):
     kube.simulator.enabled = False
     workspaces.connect(client, "alice", "ws-alice", "prod")
     assert condition(run(client, kube), "Ready")["message"] == "the workspace pod is being replaced"
+
+
+def test_a_spec_that_cannot_run_says_why_in_the_status_and_leaves_the_workload_alone(kube, client):
+    from dockyard.manifests.workspace import InvalidWorkspace
+
+    make_environment(kube, client, "dev")
+    create(client, "dev")
+    run(client, kube)
+    before = kube.store_get("Deployment", "alice", "ws-alice")
+    live = kube.store_get("Workspace", "alice", "ws-alice", GV)
+    kube.store_put({**live, "spec": {**live["spec"], "home": {"size": "lots"}}})  # what kubectl apply could store
+    with pytest.raises(InvalidWorkspace, match="spec.home.size must be a quantity"):
+        run(client, kube)
+    status = kube.store_get("Workspace", "alice", "ws-alice", GV)["status"]
+    assert (condition(status, "Ready")["reason"], condition(status, "Ready")["message"]) == (
+        "InvalidSpec", "Workspace ws-alice/alice: spec.home.size must be a quantity such as 10Gi, not 'lots'")
+    assert status["observedGeneration"] == 2 and status["connectedEnvironment"] == "dev"
+    assert condition(status, "Connected")["status"] == "True"
+    after = kube.store_get("Deployment", "alice", "ws-alice")
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]

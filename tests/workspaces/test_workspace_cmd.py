@@ -129,3 +129,12 @@ def test_an_unknown_output_format_is_a_usage_error(kube, cli, dev, command):
     result = cli("workspace", *command.split(), "-o", "yaml")
     assert result.exit_code == 2
     assert "must be table or json" in result.output and "Traceback" not in result.output
+
+
+def test_status_of_a_workspace_whose_spec_cannot_run_names_the_field(kube, cli, dev):
+    cli("workspace", "create", "alice")
+    live = kube.store_get("Workspace", "alice", "ws-alice", GV)
+    kube.store_put({**live, "spec": {**live["spec"], "env": {"1X": "secret-value"}}})
+    result = cli("workspace", "status", "alice")
+    assert (result.exit_code, result.output) == (
+        1, "error: Workspace ws-alice/alice: spec.env.1X is not a valid environment variable name\n")

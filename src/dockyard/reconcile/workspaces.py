@@ -3,7 +3,8 @@ small verbs ``dockyard workspace`` uses to write Workspace resources.
 
 ``reconcile(client, name, namespace, spec, generation)`` is level-based and idempotent:
 
-1. read the spec (``manifests.workspace.WorkspaceSpec``; a bad spec is an ``InvalidWorkspace``);
+1. read the spec (``manifests.workspace.WorkspaceSpec``; a bad spec is an ``InvalidWorkspace``, and the
+   status's ``Ready`` condition says why: ``InvalidSpec`` with the message, the workload untouched);
 2. look at the connected environment: its namespace, Services and NetworkPolicies (a missing
    environment runs the workspace unconnected and says so in the status);
 3. create the home claim if absent (never rewritten: it must survive every reconnect), apply the
@@ -33,6 +34,7 @@ from dockyard.manifests.workspace import (
     LABEL_CONNECTED,
     LABEL_WORKSPACE,
     ClusterDNS,
+    InvalidWorkspace,
     WorkspaceSpec,
     env_namespace,
     home_claim,
@@ -177,14 +179,32 @@ def reconcile(client: Client, name: str, namespace: str, spec: Mapping[str, Any]
     ``previous`` is the status read with the object: conditions that did not change keep their
     ``lastTransitionTime`` (API conventions), so a resync of a settled workspace changes nothing.
     """
-    ws = WorkspaceSpec.from_resource(name, namespace, spec)
+    try:
+        ws = WorkspaceSpec.from_resource(name, namespace, spec)
+    except InvalidWorkspace as exc:
+        _write_status(client, name, namespace, _invalid(previous, str(exc), generation))
+        raise
     runs_as = ws if ws.environment and _environment_exists(client, ws.environment) else ws.connected_to(None)
     if client.get("v1", "PersistentVolumeClaim", ws.claim_name, namespace) is None:
         client.apply(home_claim(runs_as))
     deployment = client.apply(workload(runs_as, dns or cluster_dns(client)), force=True)
     status = _status(client, ws, deployment, generation, previous)
+    _write_status(client, name, namespace, status)
+    return status
+
+
+def _write_status(client: Client, name: str, namespace: str, status: Mapping[str, Any]) -> None:
     client.apply_status({"apiVersion": GROUP_VERSION, "kind": KIND, "metadata": {"name": name, "namespace": namespace},
                          "status": status})
+
+
+def _invalid(previous: Mapping[str, Any] | None, message: str, generation: int | None) -> dict[str, Any]:
+    """The status of a spec that cannot run: the last one, with ``Ready`` saying why (the workload is left as it is)."""
+    status = dict(previous or {})
+    ready = _condition("Ready", False, "InvalidSpec", message, generation)
+    others = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
+    status["conditions"] = _keep_transition_times([ready], status.get("conditions") or []) + others
+    status["observedGeneration"] = generation
     return status
 
 
