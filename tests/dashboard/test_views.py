@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from dockyard.dashboard.security import CSRF_COOKIE
 from dockyard.reconcile import composition as compositions
+from dockyard.reconcile import engine
 from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE
 
 PAGE = f"/environments/{ENV}"
@@ -37,14 +38,19 @@ def stored_composition(kube) -> dict:
 
 # -- environments ------------------------------------------------------------------------------------
 
-def test_the_environments_page_lists_each_environment_with_its_ready_count(browser, shop, kubelet):
-    kubelet.run("web")
+def test_the_environments_page_lists_each_environment_with_its_state_and_ready_count(browser, shop, kubelet,
+                                                                                   engine_client):
     response = browser.get("/")
     assert response.template.name == "environments.html"
     assert response.context["error"] == ""
     [row] = response.context["environments"]
-    assert (row.name, row.total) == (ENV, 2)
-    assert row.last_change
+    assert (row.name, row.state, row.ready, row.total) == (ENV, "progressing", 0, 2)
+    assert row.last_change.startswith("20")
+    kubelet.run("web")
+    kubelet.run("worker")
+    engine.reconcile(engine_client, NAMESPACE, COMPOSITION)  # records the status, as the controller would
+    [row] = browser.get("/").context["environments"]
+    assert (row.state, row.ready, row.total) == ("ready", 2, 2)
 
 
 def test_creating_an_environment_from_the_page_creates_its_namespace(browser, kube, shop):
@@ -137,6 +143,14 @@ def test_setting_a_secret_answers_with_its_key_only(browser, kube, shop):
     assert response.context["settings"].secret_keys == ["API_TOKEN", "DB_PASSWORD"]
     assert "tok-NEVER-SHOWN" not in response.text and "tok-NEVER-SHOWN" not in repr(response.context)
     assert "API_TOKEN" in kube.store_get("Secret", "env-secret", NAMESPACE)["data"]
+
+
+def test_unsetting_a_secret_removes_its_key(browser, kube, shop):
+    response = browser.post(f"{PAGE}/secrets/DB_PASSWORD/unset")
+    assert response.template.name == "_settings.html"
+    assert response.context["message"] == "secret DB_PASSWORD unset."
+    assert response.context["settings"].secret_keys == []
+    assert "DB_PASSWORD" not in (kube.store_get("Secret", "env-secret", NAMESPACE).get("data") or {})
 
 
 def test_setting_and_unsetting_a_config_key(browser, shop):
