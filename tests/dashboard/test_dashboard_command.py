@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import certifi
 import pytest
 import uvicorn
 from starlette.testclient import TestClient
@@ -56,4 +59,42 @@ def test_a_missing_kubeconfig_is_a_clear_error(served, tmp_path):
     result = CliRunner().invoke(cli, ["dashboard", "--kubeconfig", str(tmp_path / "absent")])
     assert result.exit_code == 3
     assert "no usable Kubernetes configuration" in result.output
+    assert served == []
+
+
+def test_in_a_pod_without_a_kubeconfig_it_uses_the_service_account(served, monkeypatch, tmp_path):
+    from lightkube.config.kubeconfig import KubeConfig
+
+    account = tmp_path / "serviceaccount"
+    account.mkdir()
+    for name, content in {"token": "pod-token", "namespace": "dockyard-system",
+                          "ca.crt": Path(certifi.where()).read_text()}.items():
+        (account / name).write_text(content)
+    from_service_account = KubeConfig.from_service_account.__func__
+    monkeypatch.setattr(KubeConfig, "from_service_account",
+                        classmethod(lambda cls, service_account=account: from_service_account(cls, service_account)))
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    result = CliRunner().invoke(cli, ["dashboard", "--host", "0.0.0.0"])
+    assert result.exit_code == 0, result.output
+    config = served[0]["app"].state.cluster.config
+    assert config.cluster.server == "https://10.96.0.1:443"
+    assert config.user.token == "pod-token"
+
+
+def test_a_kubeconfig_naming_a_missing_ca_file_is_a_clear_error_not_a_traceback(served, tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(f"""\
+apiVersion: v1
+kind: Config
+clusters: [{{name: c, cluster: {{server: "https://127.0.0.1:6443", certificate-authority: {tmp_path}/ca.crt}}}}]
+users: [{{name: u, user: {{token: t}}}}]
+contexts: [{{name: c, context: {{cluster: c, user: u}}}}]
+current-context: c
+""")
+    result = CliRunner().invoke(cli, ["dashboard", "--kubeconfig", str(kubeconfig)])
+    assert result.exit_code == 3
+    assert f"cannot use the kubeconfig's TLS files ({tmp_path}/ca.crt)" in result.output
+    assert "Traceback" not in result.output
     assert served == []

@@ -165,6 +165,13 @@ class Client(Protocol):
     ) -> Iterator[str]: ...
 
 
+def _tls_files(config) -> str:
+    cluster, user = getattr(config, "cluster", None), getattr(config, "user", None)
+    files = (getattr(cluster, "certificate_auth", None), getattr(user, "client_cert", None),
+             getattr(user, "client_key", None))
+    return ", ".join(str(f) for f in files if f) or "certificates"
+
+
 class KubeClient:
     """The synchronous ``Client`` over ``lightkube.Client``."""
 
@@ -174,7 +181,10 @@ class KubeClient:
     ) -> None:
         self.field_manager = field_manager
         self.backoff = backoff
-        self._kube = lightkube_client or _LightkubeSync(config=config, field_manager=field_manager, timeout=timeout)
+        try:
+            self._kube = lightkube_client or _LightkubeSync(config=config, field_manager=field_manager, timeout=timeout)
+        except OSError as exc:  # ssl.SSLError too: the kubeconfig names an unreadable CA or client certificate
+            raise ClusterError(f"cannot use the kubeconfig's TLS files ({_tls_files(config)}): {exc}") from None
 
     def close(self) -> None:
         self._kube.close()
