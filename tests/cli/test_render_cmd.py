@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,9 +115,16 @@ def test_bad_yaml_is_a_located_error(run, tmp_path):
     assert result.exit_code == 1 and str(tmp_path) in result.stderr and "Traceback" not in result.output
 
 
-def test_render_is_byte_identical_across_runs(run):
-    first = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
-    assert first == run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stdout
+def test_render_is_byte_identical_across_processes_with_different_hash_seeds():
+    """Set and dict-of-set iteration order changes with PYTHONHASHSEED; the output must not."""
+    golden = ROOT / "tests" / "manifests" / "golden"
+    argv = [sys.executable, "-c", "import sys; from dockyard.cli.main import main; sys.exit(main())", "render",
+            "-f", str(golden / "secrets" / "compose.yaml"), "--secret-keys", "DB_PASSWORD,API_TOKEN", "--config", "APP_TAG=3",
+            "-o", "json"]
+    outputs = [subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+               for seed in ("1", "2")]
+    assert json.loads(outputs[0].stdout)["items"]
+    assert outputs[0].stdout == outputs[1].stdout and outputs[0].stderr == outputs[1].stderr
 
 
 def test_allow_takes_a_comma_list_like_secret_keys(run, tmp_path):
