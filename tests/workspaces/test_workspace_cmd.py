@@ -108,6 +108,8 @@ def test_delete_home_removes_the_volume_too(kube, cli, dev):
      "error: environment 'nope' does not exist (no namespace env-nope); run: dockyard env create nope\n"),
     (["workspace", "create", "bob", "--home-size", "big"],
      "error: Workspace ws-bob/bob: spec.home.size must be a quantity such as 10Gi, not 'big'\n"),
+    (["workspace", "create", "bob", "--command", 'sh -c "echo'],
+     "error: --command cannot be split into words: no closing quotation\n"),
     (["workspace", "create", "bob", "--memory", "lots"],
      "error: Workspace ws-bob/bob: spec.resources.requests.memory must be a quantity, not 'lots'\n"),
     (["workspace", "create", "bob", "--set-env", "A=1", "--set-env", "TOKEN:s3cret"],

@@ -74,30 +74,49 @@ def create(
     context: str | None = CONTEXT,
 ) -> None:
     """Create (or update) a workspace with a persistent home volume."""
-    import shlex
-
     from dockyard.cli._common import reported_errors
-    from dockyard.cli._kube import client as make_client
     from dockyard.manifests.workspace import WorkspaceSpec
     from dockyard.reconcile import workspaces
 
+    ns = _namespace(name, namespace)
     with reported_errors():
-        ns = _namespace(name, namespace)
         spec: dict = {"environment": env, "env": _parse_env(set_env), "home": {}}
         if image:
             spec["image"] = image
         if command:
-            spec["command"] = shlex.split(command)
+            spec["command"] = _split_command(command)
         if home_size:
             spec["home"]["size"] = home_size
         requests = {k: v for k, v in (("cpu", cpu), ("memory", memory)) if v}
         if requests:
             spec["resources"] = {"requests": requests}
         ws = WorkspaceSpec.from_resource(name, ns, spec)
+    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.create(client, ws),
+            f"workspace {name} created in namespace {ns}" + (f", connected to {env}" if env else ""))
+
+
+def _split_command(command: str) -> list[str]:
+    import shlex
+
+    from dockyard.manifests.workspace import InvalidWorkspace
+
+    try:
+        return shlex.split(command)
+    except ValueError as exc:
+        raise InvalidWorkspace(f"--command cannot be split into words: {str(exc).lower()}") from None
+
+
+def _change(name: str, namespace: str, local: bool, kubeconfig: str | None, context: str | None, write,
+            done: str) -> None:
+    """Write a change to the Workspace (``write(client)``), say ``done``, then run it here unless a controller will."""
+    from dockyard.cli._common import reported_errors
+    from dockyard.cli._kube import client as make_client
+
+    with reported_errors():
         client = make_client(kubeconfig, context)
-        workspaces.create(client, ws)
-        print(f"workspace {name} created in namespace {ns}" + (f", connected to {env}" if env else ""))
-        _reconcile_here(client, name, ns, local)
+        write(client)
+        print(done)
+        _reconcile_here(client, name, namespace, local)
 
 
 @workspace_app.command("list")
@@ -181,16 +200,13 @@ def connect(
 ) -> None:
     """Connect a workspace to an environment (its home volume stays)."""
     from dockyard.cli._common import reported_errors
-    from dockyard.cli._kube import client as make_client
     from dockyard.reconcile import environments, workspaces
 
     with reported_errors():
         environments.check_env_name(env)
-        client = make_client(kubeconfig, context)
-        ns = _namespace(name, namespace)
-        workspaces.connect(client, name, ns, env)
-        print(f"workspace {name} connected to {env}: services resolve by name (e.g. postgres:5432)")
-        _reconcile_here(client, name, ns, local)
+    ns = _namespace(name, namespace)
+    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.connect(client, name, ns, env),
+            f"workspace {name} connected to {env}: services resolve by name (e.g. postgres:5432)")
 
 
 @workspace_app.command("disconnect")
@@ -202,16 +218,11 @@ def disconnect(
     context: str | None = CONTEXT,
 ) -> None:
     """Disconnect a workspace from its environment (its home volume stays)."""
-    from dockyard.cli._common import reported_errors
-    from dockyard.cli._kube import client as make_client
     from dockyard.reconcile import workspaces
 
-    with reported_errors():
-        client = make_client(kubeconfig, context)
-        ns = _namespace(name, namespace)
-        workspaces.disconnect(client, name, ns)
-        print(f"workspace {name} disconnected")
-        _reconcile_here(client, name, ns, local)
+    ns = _namespace(name, namespace)
+    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.disconnect(client, name, ns),
+            f"workspace {name} disconnected")
 
 
 @workspace_app.command("delete")
