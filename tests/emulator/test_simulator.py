@@ -4,6 +4,7 @@ and pods fail the realistic ways dockyard's status messages must explain."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from lightkube.resources.apps_v1 import DaemonSet, Deployment, ReplicaSet, StatefulSet
@@ -201,3 +202,23 @@ def test_pods_on_a_node_terminate_gracefully_before_they_go(cluster, kube_client
     assert mine[-1]["type"] == "DELETED"
     replacement = [p for p in kube_client.list(Pod, namespace="default")]
     assert len(replacement) == 1 and replacement[0].metadata.name != pod.metadata.name
+
+
+def test_a_rollout_that_cannot_finish_reports_progress_deadline_exceeded(cluster, kube_client):
+    cluster.simulator.add_unpullable_image("nginx:nope")
+    stuck = deployment(image="nginx:nope", replicas=1)
+    stuck.spec.progressDeadlineSeconds = 1
+    kube_client.apply(stuck, field_manager="dockyard")
+
+    def progressing():
+        status = kube_client.get(Deployment, "web", namespace="default").status
+        return {c.type: c for c in (status.conditions or [])}.get("Progressing")
+
+    condition = progressing()
+    for _ in range(400):                  # polls for a state; the simulator re-checks deadlines every tick
+        if condition is not None and condition.reason == "ProgressDeadlineExceeded":
+            break
+        time.sleep(0.05)
+        condition = progressing()
+    assert condition.status == "False" and condition.reason == "ProgressDeadlineExceeded"
+    assert condition.message.endswith("has timed out progressing.")
