@@ -19,18 +19,6 @@ def register(app: typer.Typer) -> None:
     app.command("apply")(apply)
 
 
-def _variables(items: list[str]) -> dict[str, str]:
-    from dockyard.reconcile.environments import InvalidName, check_key
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InvalidName(f"--var {item!r} is not KEY=VALUE")
-        out[check_key(key, "variable")] = value
-    return out
-
-
 def collect(client, files: list[str], env: str, *, profiles: list[str], variables: dict[str, str],
             name: str | None = None, prune_volumes: bool = False, allow: list[str] = ()):
     """Read the project from disk into a Composition (+ Secret of compose secret files) for ``env``."""
@@ -76,6 +64,25 @@ def collect(client, files: list[str], env: str, *, profiles: list[str], variable
     )
     environments.check_env_name(env)
     return composition.build(data)
+
+
+def prepare(client, files: list[str], env: str, *, profiles: list[str], var: list[str], name: str | None,
+            prune_volumes: bool, allow: list[str]):
+    """What ``apply`` and ``diff`` both do first: read the project (``collect``) and validate it against the
+    environment exactly as the engine will (``engine.preview``), printing the render warnings.
+
+    Returns (Composition, Secret of compose secret files or None, Preview); nothing is written.
+    """
+    from dockyard.cli._common import warn
+    from dockyard.cli._kube import key_values
+    from dockyard.reconcile import engine
+
+    cr, secret = collect(client, files, env, profiles=profiles, variables=key_values(var, "variable", "--var"),
+                         name=name, prune_volumes=prune_volumes, allow=allow)
+    preview = engine.preview(client, cr, secret=secret)
+    for warning in preview.warnings:
+        warn(user_path(str(warning), files))
+    return cr, secret, preview
 
 
 def user_path(message: str, files: list[str]) -> str:
@@ -146,11 +153,8 @@ def apply(
 
     with reported_errors():
         client = make_client(kubeconfig, context)
-        cr, secret = collect(client, files, env, profiles=profile, variables=_variables(var), name=name,
-                             prune_volumes=prune_volumes, allow=allow)
-        preview = engine.preview(client, cr, secret=secret)
-        for warning in preview.warnings:
-            warn(user_path(str(warning), files))
+        cr, secret, preview = prepare(client, files, env, profiles=profile, var=var, name=name,
+                                      prune_volumes=prune_volumes, allow=allow)
         composition.ensure_crd(client)
         stored = composition.store(client, cr, secret)
     namespace, cname = stored["metadata"]["namespace"], stored["metadata"]["name"]

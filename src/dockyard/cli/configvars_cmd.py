@@ -19,18 +19,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(vars_app, name="vars")
 
 
-def _pairs(items: list[str]) -> dict[str, str]:
-    from dockyard.reconcile.environments import InvalidName, check_key
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise InvalidName(f"{item!r} is not KEY=VALUE")
-        out[check_key(key, "config key")] = value
-    return out
-
-
 @vars_app.command("set")
 def set_(
     pairs: list[str] = typer.Argument(..., help="KEY=VALUE pairs."),
@@ -40,11 +28,11 @@ def set_(
 ) -> None:
     """Set config values (services using them roll on the next apply/reconcile)."""
     from dockyard.cli._common import reported_errors
-    from dockyard.cli._kube import client
+    from dockyard.cli._kube import client, key_values
     from dockyard.reconcile import environments
 
     with reported_errors():
-        values = _pairs(pairs)
+        values = key_values(pairs, "config key")
         environments.check_env_name(env)
         environments.set_config(client(kubeconfig, context), env, values)
     print(f"set {', '.join(values)} in environment {env}")
@@ -58,22 +46,16 @@ def unset(
     context: str | None = CONTEXT,
 ) -> None:
     """Remove config values."""
-    from dockyard.cli._common import reported_errors, warn
-    from dockyard.cli._kube import client
+    from dockyard.cli._kube import unset_keys
     from dockyard.reconcile import environments
 
-    with reported_errors():
-        environments.check_env_name(env)
-        missing = environments.unset_config(client(kubeconfig, context), env, keys)
-    for key in missing:
-        warn(f"{key} was not set in environment {env}")
-    print(f"unset {', '.join(keys)} in environment {env}")
+    unset_keys(environments.unset_config, keys, env, kubeconfig, context)
 
 
 @vars_app.command("list")
 def list_(
     env: str = ENV,
-    output: str = typer.Option("table", "--output", "-o", help="table, json or env (KEY=VALUE lines)."),
+    output: str = typer.Option("env", "--output", "-o", help="env (KEY=VALUE lines) or json."),
     kubeconfig: str | None = KUBECONFIG,
     context: str | None = CONTEXT,
 ) -> None:

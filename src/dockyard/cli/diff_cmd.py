@@ -36,19 +36,16 @@ def diff(
     context: str | None = CONTEXT,
 ) -> None:
     """Show what apply would change (server-side dry run); exits 0 whether or not there are changes."""
-    from dockyard.cli._common import reported_errors, warn
+    from dockyard.cli._common import reported_errors
     from dockyard.cli._kube import client as make_client
-    from dockyard.cli.apply_cmd import _variables, collect, user_path
+    from dockyard.cli.apply_cmd import prepare
     from dockyard.reconcile import engine
     from dockyard.reconcile.plan import Action
 
     with reported_errors():
         client = make_client(kubeconfig, context)
-        cr, secret = collect(client, files, env, profiles=profile, variables=_variables(var), name=name,
-                             prune_volumes=prune_volumes, allow=allow)
-        preview = engine.preview(client, cr, secret=secret)
-        for warning in preview.warnings:
-            warn(user_path(str(warning), files))
+        _, _, preview = prepare(client, files, env, profiles=profile, var=var, name=name,
+                                prune_volumes=prune_volumes, allow=allow)
         changes = engine.dry_run(client, preview)
     if not changes:
         print("no changes")

@@ -37,14 +37,13 @@ def down(
     """Stop and remove the services of an environment (volumes are kept unless --volumes)."""
     from dockyard.cli._common import reported_errors
     from dockyard.cli._kube import client as make_client
-    from dockyard.cli._kube import confirm
-    from dockyard.cli.status_cmd import _compositions
+    from dockyard.cli._kube import compositions, confirm
     from dockyard.reconcile import environments
 
     with reported_errors():
         environments.check_env_name(env)
         client = make_client(kubeconfig, context)
-        names = [cr["metadata"]["name"] for cr in _compositions(client, env, name)]
+        names = [cr["metadata"]["name"] for cr in compositions(client, env, name)]
         namespace = environments.namespace_of(env)
     if not names:
         print(f"nothing to take down in environment {env}")

@@ -65,16 +65,10 @@ def unset(
     context: str | None = CONTEXT,
 ) -> None:
     """Remove secrets."""
-    from dockyard.cli._common import reported_errors, warn
-    from dockyard.cli._kube import client
+    from dockyard.cli._kube import unset_keys
     from dockyard.reconcile import environments
 
-    with reported_errors():
-        environments.check_env_name(env)
-        missing = environments.unset_secret(client(kubeconfig, context), env, keys)
-    for key in missing:
-        warn(f"{key} was not set in environment {env}")
-    print(f"unset {', '.join(keys)} in environment {env}")
+    unset_keys(environments.unset_secret, keys, env, kubeconfig, context)
 
 
 @secret_app.command("list")

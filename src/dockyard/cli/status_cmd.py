@@ -11,7 +11,7 @@ import time
 
 import typer
 
-from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
+from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG, compositions
 
 _sleep = time.sleep  # between two rounds of follow_rollout and status --watch (tests replace it)
 POLL_SECONDS = 1.0
@@ -40,23 +40,6 @@ def table(services, *, wide: bool = True):
         else:
             out.add_row(s.name, state, ready, s.message)
     return out
-
-
-def _compositions(client, env: str, name: str | None) -> list[dict]:
-    """The environment's Compositions (or the one named); a clear error when the environment does not exist."""
-    from dockyard.errors import NotFoundError
-    from dockyard.reconcile import composition, environments
-
-    namespace = environments.require(client, env)
-    if name:
-        cr = client.get(composition.API_VERSION, composition.KIND, name, namespace)
-        if cr is None:
-            raise NotFoundError(f"no composition {name!r} in environment {env}")
-        return [cr]
-    try:
-        return client.list(composition.API_VERSION, composition.KIND, namespace)
-    except NotFoundError:
-        return []
 
 
 def _services(client, cr):
@@ -216,7 +199,7 @@ def status(
 def _report(console, client, env: str, name: str | None, output: str) -> None:
     import json
 
-    report = {cr["metadata"]["name"]: (cr, _services(client, cr)) for cr in _compositions(client, env, name)}
+    report = {cr["metadata"]["name"]: (cr, _services(client, cr)) for cr in compositions(client, env, name)}
     if output == "json":
         print(json.dumps({n: {"conditions": (cr.get("status") or {}).get("conditions") or [],
                               "services": [s.to_dict() for s in services]}
