@@ -132,3 +132,15 @@ def test_allow_takes_a_comma_list_like_secret_keys(run, tmp_path):
     result = run("render", "-f", path, "--allow", "privileged,host-pid")
     assert result.exit_code == 0, result.stderr
     assert "privileged: true" in result.stdout and "hostPID: true" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["Dev", "dev_1", "-dev", "a" * 60])
+def test_an_environment_name_whose_namespace_kubernetes_rejects_is_refused(run, name):
+    result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD", "--env", name)
+    assert result.exit_code == 1 and result.stderr.startswith(f"error: --env {name!r}: use at most 59") and not result.stdout
+
+
+@pytest.mark.parametrize("name", ["1dev", "a" * 59])
+def test_an_environment_name_that_fits_a_namespace_renders(run, name):
+    result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD", "--env", name)
+    assert result.exit_code == 0 and f"namespace: env-{name}\n" in result.stdout

@@ -79,15 +79,16 @@ def _environment(env: str, config: list[str] | None, config_file: list[str] | No
                  allow: list[str] | None) -> Environment:
     from dockyard.errors import DockyardError
     from dockyard.manifests import policy
-    from dockyard.manifests.names import dns_label
+    from dockyard.manifests.names import is_env_name
     from dockyard.manifests.result import Environment
 
     allowed = _comma_list(allow)
     unknown = sorted(allowed - set(policy.NAMES))
     if unknown:
         raise DockyardError(f"--allow {', '.join(unknown)}: unknown policy (known: {', '.join(policy.NAMES)})")
-    if not dns_label(env) == env:
-        raise DockyardError(f"--env {env!r} must be a DNS label (lowercase letters, digits, '-')")
+    if not is_env_name(env):
+        raise DockyardError(f"--env {env!r}: use at most 59 lowercase letters, digits and '-', starting and ending "
+                            "with a letter or digit (the namespace is env-NAME)")
     return Environment(
         name=env,
         config={**_config_files(config_file), **_pairs(config, "--config")},

@@ -47,6 +47,11 @@ def is_dns_1035(name: str) -> bool:
     return len(name) <= DNS_LABEL_MAX and bool(DNS_1035.fullmatch(name))
 
 
+def is_env_name(name: str) -> bool:
+    """An environment name: its namespace ``env-NAME`` must be a DNS label (so at most 59 characters)."""
+    return len(name) <= DNS_LABEL_MAX - len("env-") and bool(_DNS_LABEL_PART.fullmatch(name))
+
+
 def is_dns_subdomain(name: str) -> bool:
     """What Kubernetes accepts as the name of a ConfigMap, Secret or PersistentVolumeClaim."""
     return len(name) <= 253 and all(_DNS_LABEL_PART.fullmatch(part) for part in name.split("."))
