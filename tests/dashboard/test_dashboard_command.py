@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import certifi
@@ -15,9 +16,26 @@ from dockyard.cli.main import app as cli
 
 @pytest.fixture
 def served(monkeypatch, kube) -> list[dict]:
-    """Capture what the command would serve instead of serving it."""
+    """Capture what the command would serve and the address it asked for, instead of serving it.
+
+    The command's socket is really opened, on the host it asked for but on a free port (8080 may be taken).
+    """
     calls: list[dict] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append({"app": app, **options}))
+    requested: list[tuple[str, int]] = []
+    create_server = socket.create_server
+
+    def create_on_a_free_port(address, **options):
+        requested.append(address)
+        return create_server((address[0], 0), **options)
+
+    def run(server: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        host, port = requested[-1]
+        calls.append({"app": server.config.app, "host": host, "port": port})
+        for listener in sockets:
+            listener.close()
+
+    monkeypatch.setattr(socket, "create_server", create_on_a_free_port)
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     return calls
 
 
@@ -46,7 +64,7 @@ def test_binding_elsewhere_prints_a_fresh_token_once_and_requires_it(served):
 
 
 def test_a_given_token_is_required_and_not_printed(served):
-    result = CliRunner().invoke(cli, ["dashboard", "--host", "10.0.0.5", "--token", "chosen-token-123"])
+    result = CliRunner().invoke(cli, ["dashboard", "--host", "0.0.0.0", "--token", "chosen-token-123"])
     assert result.exit_code == 0, result.output
     assert "chosen-token-123" not in result.output
     assert "(token required)" in result.output
@@ -97,4 +115,21 @@ current-context: c
     assert result.exit_code == 3
     assert f"cannot use the kubeconfig's TLS files ({tmp_path}/ca.crt)" in result.output
     assert "Traceback" not in result.output
+    assert served == []
+
+
+def test_a_port_already_taken_is_one_line_and_nothing_is_announced(monkeypatch, kube):
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets: pytest.fail("served on a taken port"))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["dashboard", "--port", str(port)])
+    assert result.exit_code == 3
+    assert result.output == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+@pytest.mark.parametrize("port", ["0", "65536"])
+def test_a_port_out_of_range_is_refused(served, port):
+    result = CliRunner().invoke(cli, ["dashboard", "--port", port])
+    assert result.exit_code == 2
+    assert f"--port {port}: use a port from 1 to 65535" in result.output
     assert served == []

@@ -6,6 +6,8 @@ or a fresh one printed once, inside the address to open.
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 
@@ -35,6 +37,7 @@ def dashboard(
     with reported_errors():
         config = load_kubeconfig(kubeconfig, context)
         cluster = Cluster(KubeClient(config), config, run_engine=local)
+    listener = _listen(host, port)
     required = token_required(host, token)
     shown_host = f"[{host}]" if ":" in host else host
     address = f"http://{shown_host}:{port}/"
@@ -43,5 +46,22 @@ def dashboard(
         print("(the token is printed only now; pass --token to choose it)")
     else:
         print(f"dockyard dashboard on {address}" + ("" if is_loopback(host) or not required else " (token required)"))
-    uvicorn.run(create_app(cluster, host=host, token=required), host=host, port=port, log_level="warning",
-                access_log=False, timeout_graceful_shutdown=2)
+    server = uvicorn.Server(uvicorn.Config(create_app(cluster, host=host, token=required), log_level="warning",
+                                           access_log=False, timeout_graceful_shutdown=2))
+    server.run(sockets=[listener])
+
+
+def _listen(host: str, port: int):
+    """The listening socket, opened before anything is announced (a taken port fails in one line)."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        print(f"error: --port {port}: use a port from 1 to 65535", file=sys.stderr)
+        raise typer.Exit(2)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host.strip("[]"), port), family=family)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).partition(" (while attempting")[0]  # create_server appends the address
+        print(f"error: cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        raise typer.Exit(3) from None
