@@ -62,3 +62,17 @@ def test_the_secret_value_is_never_needed_and_never_rendered(tmp_path):
     rendered = render(details, LoadOptions(), Environment("dev", secret_keys=frozenset({"DB_PASSWORD"})))
     env = rendered.objects[-1]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert env == [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}}]
+
+
+def test_environment_in_list_form_renders_like_the_mapping_form(tmp_path):
+    def env_of(text: str, where: Path) -> list[dict]:
+        where.mkdir()
+        rendered = render(_details(where, text), LoadOptions(), Environment("dev", secret_keys=frozenset({"PW"})))
+        return next(o for o in rendered.objects if o["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
+
+    as_list = env_of("services:\n  web:\n    image: a\n    environment:\n      - MODE=prod\n      - PW=${PW}\n      - EMPTY=\n",
+                     tmp_path / "list")
+    as_map = env_of("services:\n  web:\n    image: a\n    environment:\n      MODE: prod\n      PW: ${PW}\n      EMPTY: ''\n",
+                    tmp_path / "map")
+    assert as_list == as_map == [{"name": "EMPTY", "value": ""}, {"name": "MODE", "value": "prod"},
+                                 {"name": "PW", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "PW"}}}]
