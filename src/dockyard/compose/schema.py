@@ -7,7 +7,8 @@ its diagnostics:
 1. ``_fast_check`` answers "is it valid?". The schema is compiled once per process, lazily, into
    nested closures that return a bool (no exceptions, no messages), which keeps a
    1,000-service document in the tens of milliseconds. It handles exactly the keywords the
-   Compose schema uses (``_KEYWORDS``); a schema using anything else fails loudly at compile time.
+   Compose schema uses (``_KEYWORDS``; ``check_keywords``, run by a test, fails loudly on any
+   other); subschemas are compiled when a document first uses them.
    (fastjsonschema was measured first and not kept: ~190 ms to compile this schema and ~180 ms
    per 1,000-service document, because its generated code raises and formats an exception for
    every ``oneOf`` branch that does not match.)
@@ -74,6 +75,25 @@ def schema_document() -> dict[str, Any]:
 @cache
 def _fast_check() -> Check:
     return _Compiler(schema_document()).compile(schema_document())
+
+
+def check_keywords(schema: Any) -> None:
+    """Fail loudly on a keyword ``_Compiler`` does not know, anywhere in ``schema``. The compiler
+    meets a subschema only when a document first uses it, so a test runs this on the vendored
+    schema instead."""
+    if not isinstance(schema, dict):
+        return
+    unknown = set(schema) - _KEYWORDS
+    if unknown:
+        raise NotImplementedError(f"schema keywords not supported: {sorted(unknown)}")
+    for keyword in ("properties", "patternProperties", "$defs"):
+        for sub in schema.get(keyword, {}).values():
+            check_keywords(sub)
+    for keyword in ("additionalProperties", "items"):
+        check_keywords(schema.get(keyword))
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        for sub in schema.get(keyword, ()):
+            check_keywords(sub)
 
 
 def go_regex(pattern: str) -> re.Pattern[str]:
@@ -161,20 +181,31 @@ class _Compiler:
         return lambda v: any(t(v) for t in tests)
 
     def _object_checks(self, schema: dict[str, Any]) -> list[Check | None]:
-        props = {k: self.compile(s) for k, s in schema.get("properties", {}).items()}
-        patterns = [(go_regex(p), self.compile(s)) for p, s in schema.get("patternProperties", {}).items()]
+        props = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
         extra = schema.get("additionalProperties", True)
-        extra_check = None if extra is True else self.compile(extra)
         required = tuple(schema.get("required", ()))
-        if not (props or patterns or extra_check or required):
+        if not (props or patterns or extra is not True or required):
             return []
 
+        # a key's checks are compiled the first time the key is met: a file uses a few of the
+        # schema's hundreds of properties, and compiling them all was most of a small file's run
         plans: dict[Any, tuple[Check, ...]] = {}  # key -> the checks its value must pass
+        compiled: dict[Any, Check] = {}  # property name -> its check
+        others: list[Any] = []  # [compiled patternProperties, additionalProperties check or None]
 
         def plan_for(key: Any) -> tuple[Check, ...]:
+            if not others:
+                others.append([(go_regex(p), self.compile(s)) for p, s in patterns.items()])
+                others.append(None if extra is True else self.compile(extra))
+            compiled_patterns, extra_check = others
             name = key if isinstance(key, str) else str(key)
-            checks = [props[key]] if key in props else []
-            matched = [c for regex, c in patterns if regex.search(name)]
+            checks = []
+            if key in props:
+                if key not in compiled:
+                    compiled[key] = self.compile(props[key])
+                checks.append(compiled[key])
+            matched = [c for regex, c in compiled_patterns if regex.search(name)]
             if not checks and not matched:
                 return () if extra_check is None else (extra_check,)
             return tuple(checks + matched)

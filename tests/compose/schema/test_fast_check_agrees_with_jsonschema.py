@@ -54,3 +54,14 @@ def test_an_invalid_document_always_gets_one_worded_located_error(document):
     for error in errors:
         assert error.file == "compose.yaml"
         assert error.message and "Traceback" not in error.message
+
+
+def test_the_vendored_schema_uses_only_keywords_the_compiler_knows():
+    schema.check_keywords(SPEC)
+
+
+def test_an_unknown_keyword_anywhere_fails_loudly():
+    import pytest
+
+    with pytest.raises(NotImplementedError, match="if"):
+        schema.check_keywords({"$defs": {"x": {"items": {"oneOf": [{"if": {}}]}}}})
