@@ -40,7 +40,7 @@ def kube_config(kube: KubeEmulator) -> KubeConfig:
 def kube_client(kube_config: KubeConfig) -> Iterator[lightkube.Client]:
     client = lightkube.Client(config=kube_config, field_manager="test")
     yield client
-    client._client._client.close()
+    client.close()
 
 
 @pytest.fixture
