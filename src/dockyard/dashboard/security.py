@@ -1,6 +1,6 @@
 """Who may talk to the dashboard, and proof that a POST came from the dashboard's own pages.
 
-Three guards, each a small pure-ASGI middleware so that streamed responses (server-sent events,
+Four guards, each a small pure-ASGI middleware so that streamed responses (server-sent events,
 logs) pass through untouched:
 
 * ``HostGuard``: while bound to the loopback interface only ``localhost``/``127.0.0.1``/``[::1]``
@@ -156,6 +156,16 @@ HEADERS = (
 )
 
 
+def _adding_headers(send: Send, headers: Iterable[tuple[bytes, bytes]]) -> Send:
+    """``send`` with ``headers`` appended to the response's start message."""
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *headers]}
+        await send(message)
+
+    return send_with_headers
+
+
 class SecurityHeaders:
     """Add ``HEADERS`` to every response."""
 
@@ -166,13 +176,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive, _adding_headers(send, HEADERS))
 
 
 class CsrfGuard:
@@ -192,18 +196,10 @@ class CsrfGuard:
             return
         token = cookie or secrets.token_urlsafe(24)
         scope.setdefault("state", {})[CSRF_SCOPE_KEY] = token
-        if cookie:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", _set_cookie(CSRF_COOKIE, token, secure=scope["scheme"] == "https")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
+        if not cookie:
+            send = _adding_headers(send, [(b"set-cookie", _set_cookie(CSRF_COOKIE, token,
+                                                                       secure=scope["scheme"] == "https"))])
+        await self.app(scope, receive, send)
 
     @staticmethod
     def _allowed(scope: Scope, cookie: str) -> bool:

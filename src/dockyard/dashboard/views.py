@@ -60,24 +60,20 @@ def _environments_page(request: Request, *, message: str = "", error: str = "", 
 
 async def create_environment(request: Request) -> Response:
     name = _form_value(await _form(request), "name").strip()
-    return await _in_thread(request, _create_environment, name)
-
-
-def _create_environment(request: Request, name: str) -> Response:
-    try:
-        _cluster(request).create_environment(name)
-    except DockyardError as exc:
-        return _environments_page(request, error=str(exc), status_code=422)
-    return _environments_page(request, message=f"Environment {name} created.")
+    return await _in_thread(request, _environment_action, "create_environment", name, f"Environment {name} created.")
 
 
 def delete_environment(request: Request) -> Response:
     name = request.path_params["env"]
+    return _environment_action(request, "delete_environment", name, f"Environment {name} is being deleted.")
+
+
+def _environment_action(request: Request, action: str, name: str, done: str) -> Response:
     try:
-        _cluster(request).delete_environment(name)
+        getattr(_cluster(request), action)(name)
     except DockyardError as exc:
         return _environments_page(request, error=str(exc), status_code=422)
-    return _environments_page(request, message=f"Environment {name} is being deleted.")
+    return _environments_page(request, message=done)
 
 
 # -- one environment ---------------------------------------------------------------------------------
