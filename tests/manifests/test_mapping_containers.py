@@ -64,7 +64,15 @@ def test_user_read_only_and_capabilities_map_to_the_security_context():
 def test_a_user_name_is_warned_about():
     rendered = render(service(user="www-data"))
     assert "securityContext" not in container(rendered)
-    assert any(w.path == "services.web.user" for w in rendered.warnings)
+    assert [w.message for w in rendered.warnings if w.path == "services.web.user"] == [
+        "user 'www-data' is a name; Kubernetes needs a numeric id, so the image's user applies"]
+
+
+def test_a_numeric_uid_with_a_group_name_keeps_the_uid_and_warns_about_the_group():
+    rendered = render(service(user="1000:staff"))
+    assert container(rendered)["securityContext"] == {"runAsUser": 1000}
+    assert [w.message for w in rendered.warnings if w.path == "services.web.user"] == [
+        "group 'staff' is a name; Kubernetes needs a numeric id, so the image's group applies"]
 
 
 def test_pod_level_fields_hostname_hosts_dns_sysctls_grace(validate_objects):

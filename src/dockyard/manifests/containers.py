@@ -19,7 +19,6 @@ from .context import Context
 from .services import ContainerPort
 
 PULL_POLICIES = {"always": "Always", "never": "Never", "missing": "IfNotPresent", "if_not_present": "IfNotPresent"}
-_USER = re.compile(r"^(\d+)(?::(\d+))?$")
 _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 
@@ -88,14 +87,13 @@ def _argv(ctx: Context, service: Service, key: str, argv: tuple[str, ...] | None
 def security_context(ctx: Context, service: Service) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if service.user:
-        match = _USER.fullmatch(service.user)
-        if match:
-            out["runAsUser"] = int(match.group(1))
-            if match.group(2):
-                out["runAsGroup"] = int(match.group(2))
-        else:
-            ctx.warn(("services", service.name, "user"), f"user {service.user!r} is a name; Kubernetes needs a numeric "
-                     "uid[:gid], so the image's user applies", service.name)
+        user, _, group = service.user.partition(":")
+        for field, part, what in (("runAsUser", user, "user"), ("runAsGroup", group, "group")):
+            if part.isdigit():
+                out[field] = int(part)
+            elif part:
+                ctx.warn(("services", service.name, "user"), f"{what} {part!r} is a name; Kubernetes needs a numeric "
+                         f"id, so the image's {what} applies", service.name)
     if service.read_only:
         out["readOnlyRootFilesystem"] = True
     if service.privileged:
