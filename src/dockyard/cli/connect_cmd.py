@@ -59,45 +59,62 @@ def _print_table(forwards, environment: str, hosts: bool) -> None:
     console.print(table)
 
 
+class _Notices:
+    """The forwarder's notices, printed as they come; those of the start wait to be printed under the table."""
+
+    def __init__(self) -> None:
+        self._held: list[str] | None = []
+
+    def __call__(self, notice) -> None:
+        line = f"{notice.kind}: {notice.message}"
+        if self._held is None:
+            print(line, flush=True)
+        else:
+            self._held.append(line)
+
+    def release(self) -> None:
+        for line in self._held or []:
+            print(line, flush=True)
+        self._held = None
+
+
+def _write_hosts(hosts_file, forwards, environment: str, address: str) -> None:
+    names = [n for f in forwards for n in _hostnames(f.service, environment)]
+    if hosts_file.write(names, environment=environment, address=address):
+        print(f"removed a stale dockyard block from {hosts_file.path} (left by a run that did not exit cleanly)")
+
+
+def _remove_hosts(hosts_file) -> None:
+    from dockyard.cli._common import warn
+
+    try:
+        hosts_file.remove()
+    except Exception as exc:  # noqa: BLE001 - cleanup must not hide why we stopped
+        warn(f"could not remove the dockyard block from {hosts_file.path}: {exc}")
+
+
 async def _session(client, config, environment: str, services, hosts_file, address: str) -> None:
     import asyncio
 
-    from dockyard.cli._common import warn
     from dockyard.reconcile.portforward import Forwarder
 
-    held: list[str] | None = []  # notices of the start, printed under the table
-
-    def report(notice) -> None:
-        line = f"{notice.kind}: {notice.message}"
-        if held is None:
-            print(line, flush=True)
-        else:
-            held.append(line)
-
+    notices = _Notices()
     stop = asyncio.Event()
     _install_stop(stop)
-    forwarder = Forwarder(client, environment, _transport(config), services=services, host=address, report=report)
+    forwarder = Forwarder(client, environment, _transport(config), services=services, host=address, report=notices)
     wrote_hosts = False
     try:
         forwards = await forwarder.start()
         if hosts_file is not None:
-            names = [n for f in forwards for n in _hostnames(f.service, environment)]
-            if hosts_file.write(names, environment=environment, address=address):
-                print(f"removed a stale dockyard block from {hosts_file.path} "
-                      "(left by a run that did not exit cleanly)")
+            _write_hosts(hosts_file, forwards, environment, address)
             wrote_hosts = True
         _print_table(forwards, environment, hosts_file is not None)
-        for line in held:
-            print(line, flush=True)
-        held = None
+        notices.release()
         await _until_stopped(stop, forwards)
     finally:
         await forwarder.close()
         if wrote_hosts:
-            try:
-                hosts_file.remove()
-            except Exception as exc:  # noqa: BLE001 - cleanup must not hide why we stopped
-                warn(f"could not remove the dockyard block from {hosts_file.path}: {exc}")
+            _remove_hosts(hosts_file)
     print("stopped: forwards closed" + (f", {hosts_file.path} restored" if wrote_hosts else ""))
 
 
