@@ -117,41 +117,54 @@ class WorkspaceSpec:
 
         if not _NAME.fullmatch(name) or len(name) > 58:
             raise InvalidWorkspace(f"{where}: the name must be at most 58 lowercase letters, digits and '-'")
-        home = spec.get("home") or {}
-        if not isinstance(home, Mapping):
-            raise bad("home", "must be a mapping")
-        environment = spec.get("environment") or None
-        if environment is not None and (not isinstance(environment, str) or not _NAME.fullmatch(environment)):
-            raise bad("environment", f"must be an environment name, not {environment!r}")
-        size = str(home.get("size") or DEFAULT_HOME_SIZE)
-        if not _QUANTITY.fullmatch(size):
-            raise bad("home.size", f"must be a quantity such as 10Gi, not {size!r}")
-        home_path = home.get("mountPath") or DEFAULT_HOME
-        if not isinstance(home_path, str) or not home_path.startswith("/"):
-            raise bad("home.mountPath", "must be an absolute path")
-        env = spec.get("env") or {}
-        if not isinstance(env, Mapping):
-            raise bad("env", "must be a mapping of variable names to values")
-        for key in env:
-            if not isinstance(key, str) or not _ENV_KEY.fullmatch(key):
-                raise bad(f"env.{key}", "is not a valid environment variable name")
+        home_path, home_size, storage_class = _home(spec.get("home"), bad)
         return cls(
             name=name,
             namespace=namespace,
             image=_text(spec.get("image") or DEFAULT_IMAGE, bad, "image"),
             command=_strings(spec.get("command"), bad, "command", DEFAULT_COMMAND),
             args=_strings(spec.get("args"), bad, "args", ()),
-            env={str(k): "" if v is None else str(v) for k, v in env.items()},
+            env=_env(spec.get("env"), bad),
             working_dir=spec.get("workingDir") or None,
             home_path=home_path,
-            home_size=size,
-            storage_class=home.get("storageClassName") or None,
+            home_size=home_size,
+            storage_class=storage_class,
             resources=_resources(spec.get("resources"), bad),
-            environment=environment,
+            environment=_environment(spec.get("environment"), bad),
         )
 
     def connected_to(self, environment: str | None) -> WorkspaceSpec:
         return replace(self, environment=environment)
+
+
+def _environment(value: Any, bad) -> str | None:
+    if value and (not isinstance(value, str) or not _NAME.fullmatch(value)):
+        raise bad("environment", f"must be an environment name, not {value!r}")
+    return value or None
+
+
+def _home(value: Any, bad) -> tuple[str, str, str | None]:
+    """(mount path, size, storage class) of ``spec.home``."""
+    home = value or {}
+    if not isinstance(home, Mapping):
+        raise bad("home", "must be a mapping")
+    size = str(home.get("size") or DEFAULT_HOME_SIZE)
+    if not _QUANTITY.fullmatch(size):
+        raise bad("home.size", f"must be a quantity such as 10Gi, not {size!r}")
+    path = home.get("mountPath") or DEFAULT_HOME
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise bad("home.mountPath", "must be an absolute path")
+    return path, size, home.get("storageClassName") or None
+
+
+def _env(value: Any, bad) -> dict[str, str]:
+    env = value or {}
+    if not isinstance(env, Mapping):
+        raise bad("env", "must be a mapping of variable names to values")
+    for key in env:
+        if not isinstance(key, str) or not _ENV_KEY.fullmatch(key):
+            raise bad(f"env.{key}", "is not a valid environment variable name")
+    return {str(k): "" if v is None else str(v) for k, v in env.items()}
 
 
 def _text(value: Any, bad, path: str) -> str:
