@@ -21,7 +21,14 @@ from collections.abc import Mapping
 DIGEST_KEY_SECRET = "dockyard-digest-key"
 DIGEST_KEY_FIELD = "key"
 
-__all__ = ["DIGEST_KEY_FIELD", "DIGEST_KEY_SECRET", "config_digest", "new_digest_key", "object_digest"]
+__all__ = [
+    "DIGEST_KEY_FIELD",
+    "DIGEST_KEY_SECRET",
+    "config_digest",
+    "decode_secret_data",
+    "new_digest_key",
+    "object_digest",
+]
 
 
 def new_digest_key() -> bytes:

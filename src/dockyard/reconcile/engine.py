@@ -37,7 +37,7 @@ from dockyard.reconcile import composition as compositions
 from dockyard.reconcile import environments, status, validate
 from dockyard.reconcile.client import Client
 from dockyard.reconcile.digest import config_digest
-from dockyard.reconcile.plan import MANAGED_KINDS, Key, Plan, key_of, plan
+from dockyard.reconcile.plan import MANAGED_KINDS, Action, Key, Plan, changes_between, key_of, plan
 
 Renderer = Callable[[compositions.CompositionSource, Environment], Rendered]
 REQUEUE_PROGRESSING = 5.0
@@ -80,10 +80,6 @@ class ReconcileResult:
     @property
     def ready(self) -> bool:
         return bool(self.services) and all(s.state in (status.READY, status.STOPPED) for s in self.services)
-
-    @property
-    def failed(self) -> list[status.ServiceStatus]:
-        return [s for s in self.services if s.state == status.FAILED]
 
 
 def default_renderer(source: compositions.CompositionSource, environment: Environment) -> Rendered:
@@ -365,8 +361,6 @@ def preview(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None 
 
 def dry_run(client: Client, result: Preview) -> list[tuple[Any, list]]:
     """For every planned write, the field changes the API server reports with a server-side dry run."""
-    from dockyard.reconcile.plan import Action, changes_between
-
     out = []
     for step in result.writes:
         if step.action is Action.PRUNE:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from dockyard.errors import DockyardError, NotFoundError, TerminalError
+from dockyard.errors import NotFoundError, TerminalError
 from dockyard.manifests.result import LABEL_ENVIRONMENT, LABEL_MANAGED_BY
 from dockyard.reconcile.client import Client
 from dockyard.reconcile.digest import DIGEST_KEY_FIELD, DIGEST_KEY_SECRET, decode_secret_data, new_digest_key
@@ -193,7 +193,7 @@ def list_environments(client: Client) -> list[EnvironmentSummary]:
         env = (meta.get("labels") or {}).get(LABEL_ENVIRONMENT, "")
         try:
             compositions = client.list("dockyard.dev/v1alpha1", "Composition", meta["name"])
-        except (NotFoundError, DockyardError):
+        except NotFoundError:  # the Composition CRD is not installed yet
             compositions = []
         ready = total = 0
         for composition in compositions:

@@ -124,9 +124,6 @@ class Plan:
     def writes(self) -> tuple[Step, ...]:
         return tuple(s for s in (*self.steps, *self.prunes) if s.writes)
 
-    def step_for(self, key: Key) -> Step | None:
-        return next((s for s in self.steps if s.key == key), None)
-
 
 def key_of(obj: Mapping[str, Any]) -> Key:
     meta = obj.get("metadata") or {}
