@@ -440,13 +440,6 @@ class Forwarder:
                 await server.wait_closed()
         await self.transport.close()
 
-    async def serve_until(self, stop: asyncio.Event) -> None:
-        """Run until ``stop`` is set, then close cleanly."""
-        try:
-            await stop.wait()
-        finally:
-            await self.close()
-
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stream: Stream, linger: float) -> None:
     """Copy bytes both ways until the pod side closes, or the local side closed ``linger`` seconds ago.
