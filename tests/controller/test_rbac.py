@@ -94,7 +94,7 @@ def crashing_pod(kube) -> None:
                      "labels": {"dockyard.dev/composition": "shop", "dockyard.dev/service": "web"}},
         "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]},
         "status": {"phase": "Running", "containerStatuses": [{
-            "name": "web", "ready": False, "restartCount": 4, "image": "nginx:1.25",
+            "name": "web", "ready": False, "restartCount": 4, "image": "nginx:1.25", "imageID": "",
             "state": {"waiting": {"reason": "CrashLoopBackOff"}},
             "lastState": {"terminated": {"exitCode": 1}}}]},
     })

@@ -132,7 +132,7 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
                 state.queue.request((namespace, labels[LABEL_COMPOSITION]))
 
     def _about_workload(body: Mapping[str, Any], **_: Any) -> bool:
-        return (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS
+        return body.get("type") == "Warning" and (body.get("involvedObject") or {}).get("kind") in WORKLOAD_KINDS
 
     @kopf.on.event("", "v1", "events", when=_about_workload, registry=registry, id="workload_event")
     async def workload_event(namespace: str, memo: kopf.Memo, **_: Any) -> None:

@@ -10,7 +10,8 @@
   Events and ``env-config``/``env-secret`` changes into runs of the same engine, through one
   ``ReconcileQueue`` (``scheduling.py``): one run per composition at a time, debounced, with backoff.
 - **Watches are filtered by the server:** owned objects by the composition label, ``env-config`` /
-  ``env-secret`` by name, so the controller never streams every Secret in the cluster.
+  ``env-secret`` by name, Events by ``type=Warning``, so the controller never streams every Secret
+  or every Normal Event in the cluster.
 - **State kopf keeps** goes into annotations under ``dockyard.dev`` (not into ``status``, which the
   engine owns), and the finalizer is ``dockyard.dev/finalizer``.
 """
@@ -93,6 +94,7 @@ def build_settings(options: ControllerOptions) -> kopf.OperatorSettings:
     settings.watching.label_selectors["apps", "daemonsets"] = LABEL_COMPOSITION
     settings.watching.label_selectors["batch", "jobs"] = LABEL_COMPOSITION
     settings.watching.label_selectors["", "pods"] = LABEL_COMPOSITION
+    settings.watching.field_selectors["", "events"] = "type=Warning"  # Normal ones follow status changes we see
     settings.watching.field_selectors["", "configmaps"] = "metadata.name=env-config"
     settings.watching.field_selectors["", "secrets"] = "metadata.name=env-secret"
     return settings
