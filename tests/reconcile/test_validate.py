@@ -37,3 +37,25 @@ def test_bad_names_ports_and_namespaces_are_all_reported_at_once():
     assert any("not a valid DNS label" in p for p in found)
     assert any("70000" in p for p in found)
     assert any("kube-system" in p for p in found)
+
+
+def test_a_key_reference_missing_from_env_config_or_a_rendered_object_names_the_key_the_object_and_the_fix():
+    def reference_keys(objects):
+        container = objects[-1]["spec"]["template"]["spec"]["containers"][0]
+        container["env"] = [
+            {"name": "TAG", "valueFrom": {"configMapKeyRef": {"name": "env-config", "key": "TAG"}}},
+            {"name": "SITE", "valueFrom": {"configMapKeyRef": {"name": "site", "key": "nginx.conf"}}},
+            {"name": "OPT", "valueFrom": {"configMapKeyRef": {"name": "env-config", "key": "OPT", "optional": True}}},
+        ]
+        objects.insert(0, {"apiVersion": "v1", "kind": "ConfigMap", "data": {"other.conf": ""},
+                           "metadata": {"name": "site", "namespace": "env-dev", "labels": objects[0]["metadata"]
+                                        ["labels"]}})
+
+    found = problems(_with(rendered([Svc("web")]), reference_keys), {}, set())
+    assert found == [
+        "Deployment web uses key TAG of ConfigMap env-config, which does not have it; "
+        "set it with: dockyard vars set TAG --env dev",
+        "Deployment web uses key nginx.conf of ConfigMap site, which does not have it",
+    ]
+    assert problems(_with(rendered([Svc("web")]), reference_keys), {"TAG": "1"}, set()) == [
+        "Deployment web uses key nginx.conf of ConfigMap site, which does not have it"]

@@ -83,12 +83,27 @@ def _keys_of(obj: Mapping[str, Any]) -> set[str]:
     return set(obj.get("data") or {}) | set(obj.get("stringData") or {}) | set(obj.get("binaryData") or {})
 
 
+def _missing_keys(obj: Mapping[str, Any], label: str, env: str,
+                  available: Mapping[tuple[str, str], set[str]]) -> Iterator[str]:
+    """Required configMapKeyRef/secretKeyRef keys absent from the object they name (objects not in
+    ``available`` are someone else's: not checked)."""
+    for kind, name, key, optional in _key_refs(obj):
+        present = available.get((kind, name))
+        if optional or present is None or key in present:
+            continue
+        how = ""
+        if name in (ENV_CONFIG, ENV_SECRET):
+            how = f"; set it with: dockyard {'secret' if kind == 'Secret' else 'vars'} set {key} --env {env}"
+        yield f"{label} uses key {key} of {kind} {name}, which does not have it{how}"
+
+
 def problems(rendered: Rendered, config: Mapping[str, str], secret_keys: set[str] | frozenset[str]) -> list[str]:
     """Every reason the rendered objects must not be applied (empty when they may)."""
     env = rendered.environment
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
-    desired_keys = {(o.get("kind"), (o.get("metadata") or {}).get("name")): _keys_of(o) for o in rendered.objects}
+    available = {(o.get("kind"), (o.get("metadata") or {}).get("name")): _keys_of(o) for o in rendered.objects}
+    available.update({("ConfigMap", ENV_CONFIG): set(config), ("Secret", ENV_SECRET): set(secret_keys)})
     for obj in rendered.objects:
         meta = obj.get("metadata") or {}
         label = f"{obj.get('kind')} {meta.get('name')}"
@@ -107,21 +122,7 @@ def problems(rendered: Rendered, config: Mapping[str, str], secret_keys: set[str
             out.append(f"{label}: rendered twice")
         seen.add((obj.get("kind"), meta.get("name")))
         out.extend(_port_problems(obj, label))
-        for kind, name, key, optional in _key_refs(obj):
-            if optional:
-                continue
-            if (kind, name) == ("ConfigMap", ENV_CONFIG):
-                present = set(config)
-            elif (kind, name) == ("Secret", ENV_SECRET):
-                present = set(secret_keys)
-            elif (kind, name) in desired_keys:
-                present = desired_keys[(kind, name)]
-            else:
-                continue
-            if key not in present:
-                out.append(f"{label} uses key {key} of {kind} {name}, which does not have it"
-                           + (f"; set it with: dockyard {'secret' if kind == 'Secret' else 'config'} set {key} "
-                              f"--env {env.name}" if name in (ENV_CONFIG, ENV_SECRET) else ""))
+        out.extend(_missing_keys(obj, label, env.name, available))
     for service in sorted(rendered.services.values(), key=lambda s: s.name):
         for key in sorted(service.config_keys - set(config)):
             out.append(f"service {service.name} uses env config {key}, which environment {env.name} does not have")
