@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dockyard.errors import ClusterError, DockyardError, TerminalError
-from dockyard.manifests.result import LABEL_ENVIRONMENT
+from dockyard.reconcile import environments
 from dockyard.reconcile.client import Client
 
 PORTFORWARD_PROTOCOL = "v4.channel.k8s.io"
@@ -69,18 +69,10 @@ class PortTarget:
     name: str | None = None
 
 
-def _namespace(environment: str) -> str:
-    return f"env-{environment}"
-
-
 def port_targets(client: Client, environment: str, services: Sequence[str] | None = None,
                  skipped: Callable[[str], None] = lambda _: None) -> list[PortTarget]:
     """Every TCP port of the environment's Services (or of ``services`` only), sorted by service and port."""
-    namespace = _namespace(environment)
-    live_ns = client.get("v1", "Namespace", namespace)
-    if live_ns is None or (live_ns["metadata"].get("labels") or {}).get(LABEL_ENVIRONMENT) != environment:
-        raise TerminalError(f"environment {environment!r} does not exist (no namespace {namespace}); "
-                            f"run: dockyard env create {environment}")
+    namespace = environments.require(client, environment)
     found = {s["metadata"]["name"]: s for s in client.list("v1", "Service", namespace)}
     wanted = list(services) if services else sorted(found)
     unknown = [name for name in wanted if name not in found]
@@ -302,7 +294,7 @@ class Forwarder:
                  report: Callable[[Notice], None] = lambda _: None, linger: float = 5.0) -> None:
         self.client = client
         self.environment = environment
-        self.namespace = _namespace(environment)
+        self.namespace = environments.namespace_of(environment)
         self.transport = transport
         self.services = services
         self.host = host
