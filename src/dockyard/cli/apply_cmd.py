@@ -11,8 +11,7 @@ from __future__ import annotations
 import typer
 
 from dockyard.cli._kube import CONTEXT, ENV, KUBECONFIG
-
-CONTROLLER = ("dockyard-system", "dockyard-controller")
+from dockyard.reconcile.composition import controller_running  # also imported from here by workspace_cmd
 
 
 def register(app: typer.Typer) -> None:
@@ -117,17 +116,6 @@ class RecordingSource:
 
     def walk(self, path: str):
         return self.inner.walk(path)
-
-
-def controller_running(client) -> bool:
-    """A dockyard controller Deployment with an available replica (installed by ``dockyard install``)."""
-    from dockyard.errors import DockyardError
-
-    try:
-        live = client.get("apps/v1", "Deployment", CONTROLLER[1], CONTROLLER[0])
-    except DockyardError:
-        return False
-    return bool(((live or {}).get("status") or {}).get("availableReplicas"))
 
 
 def apply(

@@ -29,6 +29,7 @@ KIND = "Composition"
 VIRTUAL_ROOT = "/composition"
 MAX_BYTES = 1024 * 1024  # etcd stores objects up to 1.5 MiB; leave room for status and metadata
 LABEL_FILES_OF = "dockyard.dev/files-of"
+CONTROLLER = ("dockyard-system", "dockyard-controller")  # (namespace, Deployment) of ``dockyard install``
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")  # on the Secret holding file-backed compose secrets
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "CompositionSource",
     "KIND",
     "build",
+    "controller_running",
     "crd",
     "ensure_crd",
     "files_secret_name",
@@ -209,6 +211,17 @@ def ensure_crd(client) -> bool:
         return False
     client.apply(definition)
     return True
+
+
+def controller_running(client) -> bool:
+    """A dockyard controller Deployment with an available replica: a stored Composition will be applied."""
+    from dockyard.errors import DockyardError
+
+    try:
+        live = client.get("apps/v1", "Deployment", CONTROLLER[1], CONTROLLER[0])
+    except DockyardError:
+        return False
+    return bool(((live or {}).get("status") or {}).get("availableReplicas"))
 
 
 def store(client, composition: Mapping[str, Any], secret: Mapping[str, Any] | None = None) -> dict[str, Any]:
