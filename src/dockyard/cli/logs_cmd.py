@@ -33,6 +33,61 @@ def service_pods(client, namespace: str, service: str) -> list[dict]:
     return sorted(pods, key=lambda p: p["metadata"]["name"])
 
 
+def pod_lines(client, pod: dict, namespace: str, **options):
+    """Every line of every container of ``pod``, prefixed ``[pod]`` (``[pod/container]`` when there are several)."""
+    name = pod["metadata"]["name"]
+    containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
+    for container in containers or [None]:
+        prefix = f"[{name}]" if len(containers) < 2 else f"[{name}/{container}]"
+        for line in client.logs(name, namespace, container=container, **options):
+            yield f"{prefix} {line.rstrip(chr(10))}"
+
+
+def print_in_turn(streams) -> None:
+    """One pod after the other; a pod whose log cannot be read is a warning, not the end."""
+    from dockyard.cli._common import warn
+    from dockyard.errors import DockyardError
+
+    for stream in streams:
+        try:
+            for line in stream:
+                print(line)
+        except DockyardError as exc:
+            warn(str(exc))
+
+
+def print_interleaved(streams) -> None:
+    """Followed logs: every pod's stream read in its own thread, lines printed as they come, until all end."""
+    import queue
+    import threading
+
+    from dockyard.cli._common import warn
+    from dockyard.errors import DockyardError
+
+    lines: queue.Queue = queue.Queue()
+
+    def pump(stream) -> None:
+        try:
+            for line in stream:
+                lines.put(line)
+        except DockyardError as exc:
+            lines.put(exc)
+        finally:
+            lines.put(None)
+
+    for stream in streams:
+        threading.Thread(target=pump, args=(stream,), daemon=True).start()
+    open_streams = len(streams)
+    while open_streams:
+        item = lines.get()
+        if item is None:
+            open_streams -= 1
+        elif isinstance(item, DockyardError):
+            warn(str(item))
+        else:
+            print(item, flush=True)
+
+
 def logs(
     service: str = typer.Argument(..., help="Compose service name."),
     env: str = ENV,
@@ -44,12 +99,9 @@ def logs(
     context: str | None = CONTEXT,
 ) -> None:
     """Print the logs of all pods of a service, prefixed with the pod name."""
-    import queue
-    import threading
-
-    from dockyard.cli._common import reported_errors, warn
+    from dockyard.cli._common import reported_errors
     from dockyard.cli._kube import client as make_client
-    from dockyard.errors import DockyardError, NotFoundError
+    from dockyard.errors import NotFoundError
     from dockyard.reconcile import environments
 
     with reported_errors():
@@ -60,43 +112,6 @@ def logs(
         pods = service_pods(client, namespace, service)
         if not pods:
             raise NotFoundError(f"service {service} has no pods in environment {env}")
-
-    def read(pod: dict):
-        name = pod["metadata"]["name"]
-        containers = [c["name"] for c in (pod.get("spec") or {}).get("containers") or []]
-        for container in containers or [None]:
-            prefix = f"[{name}]" if len(containers) < 2 else f"[{name}/{container}]"
-            for line in client.logs(name, namespace, container=container, follow=follow, since_seconds=seconds,
-                                    previous=previous, tail_lines=tail):
-                yield f"{prefix} {line.rstrip(chr(10))}"
-
-    if not follow:
-        for pod in pods:
-            try:
-                for line in read(pod):
-                    print(line)
-            except DockyardError as exc:
-                warn(str(exc))
-        return
-    lines: queue.Queue = queue.Queue()
-
-    def pump(pod: dict) -> None:
-        try:
-            for line in read(pod):
-                lines.put(line)
-        except DockyardError as exc:
-            lines.put(exc)
-        finally:
-            lines.put(None)
-
-    for pod in pods:
-        threading.Thread(target=pump, args=(pod,), daemon=True).start()
-    open_streams = len(pods)
-    while open_streams:
-        item = lines.get()
-        if item is None:
-            open_streams -= 1
-        elif isinstance(item, DockyardError):
-            warn(str(item))
-        else:
-            print(item, flush=True)
+    options = dict(follow=follow, since_seconds=seconds, previous=previous, tail_lines=tail)
+    streams = [pod_lines(client, pod, namespace, **options) for pod in pods]
+    (print_interleaved if follow else print_in_turn)(streams)
