@@ -249,16 +249,9 @@ class KubeClient:
 
     def logs(self, pod, namespace, *, container=None, follow=False, since_seconds=None, previous=False,
              tail_lines=None):
-        from lightkube.resources.core_v1 import PodLog
-
-        inner = self._kube._client  # lightkube's log() has no ``previous``; same request, one more parameter
-        params = {"container": container, "follow": follow or None, "sinceSeconds": since_seconds,
-                  "previous": previous or None, "tailLines": tail_lines}
-        request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
-        if follow:  # a followed log is silent for as long as the container is
-            import httpx2
-
-            request.timeout = httpx2.Timeout(10.0, read=None)
+        inner = self._kube._client
+        request = _log_request(inner, pod, namespace, container=container, follow=follow,
+                               since_seconds=since_seconds, previous=previous, tail_lines=tail_lines)
 
         def send():
             response = inner.send(inner.build_adapter_request(request), stream=follow)
@@ -269,6 +262,20 @@ class KubeClient:
 
         response = self._call(f"read logs of Pod {namespace}/{pod}", send)
         return iter(response.iter_lines())
+
+
+def _log_request(inner, pod: str, namespace: str, *, container, follow, since_seconds, previous, tail_lines):
+    """The pod log request, built with lightkube's own request builder (its ``log()`` has no ``previous``)."""
+    from lightkube.resources.core_v1 import PodLog
+
+    params = {"container": container, "follow": follow or None, "sinceSeconds": since_seconds,
+              "previous": previous or None, "tailLines": tail_lines}
+    request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
+    if follow:  # a followed log is silent for as long as the container is
+        import httpx2
+
+        request.timeout = httpx2.Timeout(10.0, read=None)
+    return request
 
 
 def _with_kind(obj: dict, api_version: str, kind: str) -> dict:
@@ -345,15 +352,9 @@ class AsyncKubeClient:
     async def logs(self, pod, namespace, *, container=None, follow=False, since_seconds=None, previous=False,
                    tail_lines=None):
         """Lines of one container's log, as an async iterator (the request is made on first iteration)."""
-        import httpx2
-        from lightkube.resources.core_v1 import PodLog
-
         inner = self._kube._client
-        params = {"container": container, "follow": follow or None, "sinceSeconds": since_seconds,
-                  "previous": previous or None, "tailLines": tail_lines}
-        request = inner.prepare_request("get", PodLog, name=pod, namespace=namespace, params=params)
-        if follow:
-            request.timeout = httpx2.Timeout(10.0, read=None)
+        request = _log_request(inner, pod, namespace, container=container, follow=follow,
+                               since_seconds=since_seconds, previous=previous, tail_lines=tail_lines)
 
         async def send():
             response = await inner.send(inner.build_adapter_request(request), stream=follow)
