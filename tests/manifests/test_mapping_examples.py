@@ -38,3 +38,21 @@ def test_the_shop_keeps_its_password_in_the_secret():
     assert {name for name, s in rendered.services.items() if s.secret_keys} == {"postgres", "api", "worker"}
     assert rendered.services["api"].depends_on["postgres"].condition == "service_healthy"
     assert [o["metadata"]["name"] for o in rendered.objects if o["kind"] == "Deployment"] == ["postgres", "redis", "api", "worker"]
+
+
+def test_the_cached_validator_agrees_with_kubernetes_validate_itself():
+    """``manifest_schemas`` reuses kubernetes-validate's schemas with a cached validator; check it against the library."""
+    import kubernetes_validate
+
+    from manifest_schemas import schema_errors
+
+    objects = _render(EXAMPLES / "shop" / "compose.yaml").objects
+    for obj in objects:
+        for version in ("1.30", "1.37"):
+            kubernetes_validate.validate(obj, version, strict=True)
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    broken = {**deployment, "spec": {**deployment["spec"], "replicas": "two", "surprise": True}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, "1.37", strict=True)
+    problems = schema_errors(broken)
+    assert any("replicas" in p for p in problems) and any("surprise" in p for p in problems)
