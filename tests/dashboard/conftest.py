@@ -64,8 +64,22 @@ def shop(kube, engine_client: KubeClient) -> dict:
 
 
 @pytest.fixture
-def cluster(engine_client: KubeClient, kube_config: KubeConfig) -> Cluster:
-    return Cluster(engine_client, kube_config)
+def cluster(engine_client: KubeClient, kube_config: KubeConfig) -> Iterator[Cluster]:
+    cluster = Cluster(engine_client, kube_config)
+    yield cluster
+    cluster.join_background(timeout=30)  # engine runs started by saves end before the emulator does
+
+
+def run_controller(kube) -> None:
+    """A ``dockyard install``-ed controller Deployment with an available replica (it does nothing here)."""
+    namespace, name = compositions.CONTROLLER
+    kube.create_namespace(namespace)
+    labels = {"app": name}
+    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": namespace},
+                    "spec": {"selector": {"matchLabels": labels},
+                             "template": {"metadata": {"labels": labels},
+                                          "spec": {"containers": [{"name": "controller", "image": "dockyard"}]}}}})
+    kube.store_patch_status("Deployment", name, namespace, {"availableReplicas": 1})
 
 
 @pytest.fixture

@@ -101,6 +101,7 @@ def dashboard(shop, engine_client, kube_config) -> Iterator[Server]:
     cluster = Cluster(engine_client, kube_config)
     with Server(create_app(cluster)) as server:
         yield server
+    cluster.join_background(timeout=30)
     sent = server.tap.sent()
     assert sent, "the browser received nothing"
     for planted in (PLANTED_SECRET, TYPED_SECRET):

@@ -11,10 +11,12 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
+from dockyard.dashboard.app import create_app
+from dockyard.dashboard.engine import Cluster, SaveOutcome
 from dockyard.dashboard.security import CSRF_COOKIE
 from dockyard.reconcile import composition as compositions
 from dockyard.reconcile import engine
-from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE
+from tests.dashboard.conftest import COMPOSITION, ENV, NAMESPACE, PLANTED_SECRET, SHOP_COMPOSE, run_controller
 
 PAGE = f"/environments/{ENV}"
 COMPOSE = f"{PAGE}/compositions/{COMPOSITION}"
@@ -314,20 +316,37 @@ def test_a_composition_of_several_files_edits_the_chosen_file_only(browser, kube
     assert [f["content"] for f in stored["spec"]["composeFiles"]] == [base, edited]
 
 
-def test_with_local_set_a_save_runs_the_engine_which_updates_the_workload(kube, shop, engine_client, kube_config):
-    from dockyard.dashboard.app import create_app
-    from dockyard.dashboard.engine import Cluster
-
-    cluster = Cluster(engine_client, kube_config, run_engine=True)
+def save_valid_edit(cluster: Cluster) -> SaveOutcome:
     client = TestClient(create_app(cluster), base_url="http://127.0.0.1")
     client.get("/static/dashboard.css")
     client.headers["X-CSRF-Token"] = client.cookies[CSRF_COOKIE]
     check = client.post(f"{COMPOSE}/compose/validate", data={"compose": VALID_EDIT}).context["check"]
-    assert client.post(f"{COMPOSE}/compose/save", data={"compose": VALID_EDIT, "validated": check.digest}).context[
-        "outcome"].saved
+    outcome = client.post(f"{COMPOSE}/compose/save", data={"compose": VALID_EDIT, "validated": check.digest}).context[
+        "outcome"]
+    assert outcome.saved
     cluster.join_background(timeout=30)
-    deployment = kube.store_get("Deployment", "web", NAMESPACE)
-    assert deployment["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.27.3"
+    return outcome
+
+
+def web_image(kube) -> str:
+    return kube.store_get("Deployment", "web", NAMESPACE)["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+def test_without_a_controller_a_save_runs_the_engine_which_updates_the_workload(kube, shop, cluster):
+    assert save_valid_edit(cluster).applied_here
+    assert web_image(kube) == "nginx:1.27.3"
+
+
+def test_with_a_controller_running_a_save_leaves_the_rollout_to_it(kube, shop, cluster):
+    run_controller(kube)
+    assert not save_valid_edit(cluster).applied_here
+    assert web_image(kube) == "nginx:1.27"
+
+
+def test_with_local_set_a_save_runs_the_engine_even_when_a_controller_runs(kube, shop, engine_client, kube_config):
+    run_controller(kube)
+    assert save_valid_edit(Cluster(engine_client, kube_config, run_engine=True)).applied_here
+    assert web_image(kube) == "nginx:1.27.3"
 
 
 def test_a_missing_composition_is_explained_in_place_of_its_services(browser, shop):

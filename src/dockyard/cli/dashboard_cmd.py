@@ -23,7 +23,7 @@ def dashboard(
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig file (default: KUBECONFIG, "
                                                                       "~/.kube/config, then in-cluster)."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context."),
-    local: bool = typer.Option(False, "--local", help="Run the engine after each save (when no controller runs)."),
+    local: bool = typer.Option(False, "--local", help="Run the engine here after each save even if a controller runs."),
 ) -> None:
     """Serve the environments dashboard (services, compose editor, events, logs)."""
     import uvicorn

@@ -160,6 +160,7 @@ class SaveOutcome:
     check: Check
     composition: str = ""
     generation: int | None = None
+    applied_here: bool = False  # the dashboard runs the engine (no controller, or ``--local``)
 
 
 def text_digest(text: str) -> str:
@@ -172,7 +173,7 @@ class Cluster:
 
     client: Any  # dockyard.reconcile.client.Client
     config: Any = None  # lightkube KubeConfig for streams
-    run_engine: bool = False  # reconcile after each save (no controller running)
+    run_engine: bool = False  # reconcile here after each save even when a controller runs (``--local``)
     _async_client: Any = field(default=None, repr=False)
     _background: list = field(default_factory=list, repr=False)
 
@@ -316,12 +317,13 @@ class Cluster:
         current = self._require_composition(env, composition)
         stored = compositions.store(self.client, _with_document(current, index, text))
         meta = stored.get("metadata") or {}
-        if self.run_engine:
+        applied_here = self.run_engine or not compositions.controller_running(self.client)  # as ``dockyard apply``
+        if applied_here:
             self._reconcile_soon(meta["namespace"], meta["name"])
-        return SaveOutcome(True, check, meta.get("name", ""), meta.get("generation"))
+        return SaveOutcome(True, check, meta.get("name", ""), meta.get("generation"), applied_here)
 
     def _reconcile_soon(self, namespace: str, name: str) -> None:
-        """Without a controller (``dockyard dashboard --local``), run the engine once, off the request."""
+        """Run the engine once, off the request (no controller is running, or ``--local``)."""
         import threading
 
         from dockyard.reconcile import engine
