@@ -237,6 +237,8 @@ def test_an_invalid_edit_is_marked_at_its_line_then_fixed_diffed_and_saved(page,
     page.click("a.action")  # Edit compose
     expect(page.locator(".CodeMirror")).to_be_visible()
     assert page.evaluate("dockyardEditor.getValue()") == SHOP_COMPOSE
+    expect(page.locator(".CodeMirror .cm-atom").first).to_have_text("name")  # YAML highlighting: keys
+    expect(page.locator(".CodeMirror .cm-string").first).to_have_text('"8080:80"')
 
     _edit_line(page, 6, '      - "eighty:80"')
     page.click("#validate")
@@ -261,6 +263,8 @@ def test_an_invalid_edit_is_marked_at_its_line_then_fixed_diffed_and_saved(page,
     page.click("#save")
     expect(page.locator("#saved-generation")).to_have_text("2")
     assert _stored_text(kube) == SHOP_COMPOSE.replace("nginx:1.27", "nginx:1.27.3")
+    page.click("text=Watch the services")  # no controller runs here, so the dashboard applied the save
+    expect(service_row(page, "web")).to_contain_text("nginx:1.27.3")
 
 
 def test_the_logs_page_streams_every_pod_line_prefixed_by_its_pod(page, dashboard, simulated, kube, kubelet):
