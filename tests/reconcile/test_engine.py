@@ -262,3 +262,25 @@ def test_a_stored_project_that_no_longer_loads_keeps_the_last_version_running_an
     assert "compose.yaml:4:" in conditions["Reconciled"]["message"]
     assert "set it with dockyard vars set" in conditions["Reconciled"]["message"]
     assert [s["name"] for s in kube.store_get("Composition", "shop", NS)["status"]["services"]] == ["web"]
+
+
+def test_a_volume_change_the_server_cannot_make_is_refused_before_any_write_and_the_claim_kept(kube, client, env,
+                                                                                           project):
+    run(client, project)
+
+    class SharedVolume(type(project)):
+        def renderer(self, source, environment):
+            result = super().renderer(source, environment)
+            for obj in result.objects:
+                if obj["kind"] == "PersistentVolumeClaim":
+                    obj["spec"]["accessModes"] = ["ReadWriteMany"]
+                if obj["kind"] == "Deployment" and obj["metadata"]["name"] == "web":
+                    obj["spec"]["replicas"] = 3
+            return result
+
+    kube.requests.clear()
+    with pytest.raises(TerminalError, match="PersistentVolumeClaim env-dev/data: spec.accessModes cannot change"):
+        run(client, SharedVolume(project.services))
+    assert object_writes(kube) == []
+    assert kube.store_get("PersistentVolumeClaim", "data", NS)["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert kube.store_get("Deployment", "web", NS)["spec"]["replicas"] == 1

@@ -56,7 +56,10 @@ WRITES = frozenset({Action.CREATE, Action.UPDATE, Action.RECREATE, Action.PRUNE}
 # kind -> dotted spec paths the API server will not change in place.
 IMMUTABLE: Mapping[str, tuple[str, ...]] = {
     "Service": ("spec.type", "spec.clusterIP"),
-    "Job": ("spec.template", "spec.selector", "spec.completionMode"),
+    "Secret": ("type",),
+    "PersistentVolumeClaim": ("spec.accessModes", "spec.storageClassName", "spec.volumeName", "spec.volumeMode",
+                              "spec.selector"),
+    "Job": ("spec.template", "spec.selector", "spec.completions", "spec.completionMode"),
     "Deployment": ("spec.selector",),
     "DaemonSet": ("spec.selector",),
     "StatefulSet": ("spec.selector", "spec.serviceName", "spec.volumeClaimTemplates", "spec.podManagementPolicy"),
