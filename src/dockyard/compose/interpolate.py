@@ -81,13 +81,21 @@ class _Walker:
         if isinstance(value, str):
             return self.string(value, path, states)
         if isinstance(value, dict):
-            if not states:
-                return {key: self.value(item, path + (key,), states) for key, item in value.items()}
-            return {key: self.value(item, path + (key,), _step(states, key)) for key, item in value.items()}
+            return self.mapping(value, path, states)
         if isinstance(value, list):
             following = _step(states, ANY_INDEX) if states else states
             return [self.value(item, path + (index,), following) for index, item in enumerate(value)]
         return value
+
+    def mapping(self, value: dict, path: tuple, states: list[dict]) -> dict:
+        result = {}
+        for key, item in value.items():
+            following = _step(states, key) if states else states
+            if type(item) is str and not following and "$" not in item:
+                result[key] = item  # nothing to substitute, no cast: most values (no call, no path)
+            else:
+                result[key] = self.value(item, path + (key,), following)
+        return result
 
     def string(self, text: str, path: tuple, states: list[dict]) -> Any:
         try:

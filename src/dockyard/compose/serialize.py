@@ -251,11 +251,12 @@ _ROOT_ORDER = _OrderState.of((_order_trie(),))
 
 
 def _shaped(value: Any, state: _OrderState) -> Any:
+    """``_printable(value)`` with its mappings' keys in docker compose's order."""
     if isinstance(value, list):
         inner = state.child("[]")
         return [_shaped(v, inner) for v in value]
     if not isinstance(value, dict):
-        return value
+        return _printable(value)
     rank = state.rank
     if rank is None:
         keys = sorted(value)
@@ -266,8 +267,9 @@ def _shaped(value: Any, state: _OrderState) -> Any:
 
 
 def _yaml_shape(tree: dict) -> dict:
-    """Key order of docker compose's YAML; the top level keeps compose's section order."""
-    return {k: _shaped(v, _ROOT_ORDER.child(k)) if k in TOP_LEVEL_ORDER else v for k, v in tree.items()}
+    """A printable copy (``_printable``) in the key order of docker compose's YAML; the top level
+    keeps compose's section order."""
+    return {k: _shaped(v, _ROOT_ORDER.child(k)) if k in TOP_LEVEL_ORDER else _printable(v) for k, v in tree.items()}
 
 
 # Plain scalars YAML 1.1 reads as booleans: go-yaml quotes them, PyYAML does not know y/n.
@@ -277,7 +279,7 @@ _YAML11_BOOLS = frozenset(
 
 
 def to_yaml(tree: dict) -> str:
-    return _dump_yaml(_yaml_shape(_printable(config_tree(tree))), sort_keys=False)
+    return _dump_yaml(_yaml_shape(config_tree(tree)), sort_keys=False)
 
 
 def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
