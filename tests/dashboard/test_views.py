@@ -413,3 +413,26 @@ def test_warnings_name_the_compose_file_as_the_user_knows_it(browser, shop):
     assert check.ok
     [warning] = [w for w in check.warnings if "network_mode" in w]
     assert warning.startswith("compose.yaml:12:19: services.worker.network_mode")
+
+
+def test_the_diff_of_a_compose_secret_file_names_the_changed_keys_but_never_their_values(browser, kube, engine_client,
+                                                                                         shop):
+    import base64
+
+    old, new = b"OLD-planted-9f2e", b"NEW-planted-4c1a"
+    compose = "name: vault\nservices:\n  app:\n    image: busybox:1.36\n    secrets: [db]\n" \
+              "secrets:\n  db:\n    file: ./db_old.txt\n"
+    cr, secret = compositions.build(compositions.CompositionInput(
+        name="vault", environment=ENV, compose_files=[("compose.yaml", compose)],
+        files={"db_old.txt": old, "db_new.txt": new}, secret_files=frozenset({"db_old.txt", "db_new.txt"})))
+    compositions.store(engine_client, cr, secret)
+    engine.reconcile(engine_client, NAMESPACE, "vault")
+    response = browser.post(f"{PAGE}/compositions/vault/compose/validate",
+                            data={"compose": compose.replace("db_old.txt", "db_new.txt")})
+    check = response.context["check"]
+    assert check.ok
+    [secret_change] = [c for c in check.changes if c.object.startswith("Secret ")]
+    assert secret_change.action == "update" and secret_change.fields
+    assert all(field.endswith(": changed (value not shown)") for field in secret_change.fields)
+    for value in (old, new, base64.b64encode(old), base64.b64encode(new)):
+        assert value.decode() not in response.text and value.decode() not in repr(check)

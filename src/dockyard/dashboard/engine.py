@@ -496,9 +496,15 @@ def _preview(client, cr: Mapping[str, Any]) -> _Preview:
     preview = engine.preview(client, cr)
     changes = []
     for step, fields in engine.dry_run(client, preview):
-        shown = [str(c) for c in fields][:MAX_FIELDS_SHOWN] if step.action is Action.UPDATE else [step.reason]
+        shown = [_field_change(step.kind, c) for c in fields][:MAX_FIELDS_SHOWN] \
+            if step.action is Action.UPDATE else [step.reason]
         changes.append(Change(step.action.value, f"{step.kind} {step.name}", shown))
     return _Preview(changes, [_relative(str(w)) for w in preview.warnings])
+
+
+def _field_change(kind: str, change) -> str:
+    """One changed field for the page; a Secret's values (compose secret files) never leave the server."""
+    return f"{change.path}: changed (value not shown)" if kind == "Secret" else str(change)
 
 
 def _problems(exc: ComposeError, edited_path: str, text: str) -> list[ProblemAt]:
