@@ -22,6 +22,7 @@ def test_apply_stores_everything_needed_without_the_disk_and_no_secret_value(kub
 
 def test_apply_runs_the_engine_locally_when_no_controller_runs(kube, cli, dev, project_dir):
     result = apply(cli, project_dir, "--no-wait")
+    assert result.exit_code == 0, result.output
     assert "applying here" in result.output
     assert kube.store_get("Deployment", "web", dev) is not None
     assert kube.store_get("Deployment", "api", dev) is None  # waits for db to be healthy

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from .conftest import COMPOSE, mark_ready
 
 
@@ -100,3 +102,23 @@ def test_the_rollout_table_is_live_on_a_terminal_and_ends_with_the_verdict(kube,
     drawn = screen.getvalue()
     assert "SERVICE" in drawn and "MESSAGE" in drawn and "waiting for db to be healthy" in drawn
     assert "\x1b[" in drawn  # redrawn in place with terminal control sequences, not appended lines
+
+
+def test_status_says_when_the_last_change_was_not_applied_and_why(kube, cli, dev, project_dir):
+    from dockyard.errors import TerminalError
+    from dockyard.reconcile.client import KubeClient, load_kubeconfig
+    from dockyard.reconcile.engine import reconcile
+
+    (project_dir / "compose.yaml").write_text(COMPOSE.replace("nginx:1.27", "nginx:${WEB_TAG:?set WEB_TAG}"))
+    cli("vars", "set", "WEB_TAG=1.27", "--env", "dev")
+    assert cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local").exit_code == 0
+    cli("vars", "unset", "WEB_TAG", "--env", "dev")
+    client = KubeClient(load_kubeconfig(str(kube.kubeconfig_path)))
+    with pytest.raises(TerminalError):
+        reconcile(client, "env-dev", "shop")  # what the controller does next
+    client.close()
+    result = cli("status", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    head = result.output.splitlines()[0]
+    assert head.startswith("composition shop: ") and "(last change not applied: " in head
+    assert "set WEB_TAG" in head
