@@ -104,6 +104,15 @@ def test_global_mode_becomes_a_daemonset(validate_objects):
     validate_objects(rendered.objects)
 
 
+@pytest.mark.parametrize(("fields", "path"), [({"deploy": Deploy(mode="global", replicas=3)}, "services.web.deploy.replicas"),
+                                           ({"scale": 2, "deploy": Deploy(mode="global")}, "services.web.scale")])
+def test_replicas_of_a_global_service_are_ignored_with_a_warning(fields, path):
+    rendered = render(service(**fields))
+    assert "replicas" not in one(rendered, "DaemonSet", "web")["spec"]
+    assert [w.message for w in rendered.warnings if w.path == path] == [
+        f"{fields.get('scale', 3)} replicas are ignored: a global service runs one pod per node"]
+
+
 def test_platform_becomes_a_node_selector():
     pod = one(render(service(platform="linux/arm64/v8")), "Deployment")["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"kubernetes.io/os": "linux", "kubernetes.io/arch": "arm64"}

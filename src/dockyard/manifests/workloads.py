@@ -220,6 +220,10 @@ def workload(ctx: Context, service: Service, pod: dict[str, Any], exclusive_clai
         return {"apiVersion": BATCH, "kind": "Job", "metadata": meta, "spec": spec}
     selector = {"matchLabels": labels.selector(ctx.environment, dns)}
     if kind_ == "DaemonSet":
+        if count != 1:
+            set_by = ("deploy", "replicas") if service.deploy and service.deploy.replicas is not None else ("scale",)
+            ctx.warn(("services", service.name, *set_by), f"{count} replicas are ignored: a global service runs one pod "
+                     "per node", service.name)
         rolling = strategy(ctx, service, exclusive_claims)
         if rolling["type"] == "Recreate":
             rolling = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
