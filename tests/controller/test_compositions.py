@@ -220,3 +220,24 @@ def test_the_periodic_resync_puts_back_a_workload_someone_edited_by_hand(kube, s
 
     wait_until(lambda: deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25",
                what="the image put back")
+
+
+def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(kube, controller):
+    import base64
+
+    def secret(value: str) -> dict:
+        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
+                "type": "Opaque", "data": {"DB_PASSWORD": base64.b64encode(value.encode()).decode()}}
+
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
+    kube.store_put(secret("first"))
+    put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
+    settle(kube, controller)
+    kube.requests.clear()
+
+    kube.store_put(secret("second"))
+
+    wait_until(lambda: workload_writes(kube), what="a workload write after the secret change")
+    settle(kube, controller)
+    assert workload_writes(kube) == [("apply", "api")]
