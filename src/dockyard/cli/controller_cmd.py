@@ -37,6 +37,9 @@ def controller(
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:  # one line per API request is for debugging only
+        for chatty in ("httpx", "httpx2", "httpcore", "aiohttp.access"):
+            logging.getLogger(chatty).setLevel(logging.WARNING)
     with reported_errors():
         load_kubeconfig(kubeconfig, context)  # fail early, with dockyard's message, on a bad configuration
     options = ControllerOptions(kubeconfig=kubeconfig, context=context, namespaces=tuple(namespace),
