@@ -27,6 +27,7 @@ from dockyard.dashboard.security import (
     SecurityHeaders,
     TokenGate,
     csrf_token,
+    is_loopback,
 )
 
 __all__ = ["create_app", "routes", "templates"]
@@ -72,10 +73,9 @@ def create_app(cluster, *, host: str = "127.0.0.1", token: str | None = None,
 
     ``allowed_hosts`` defaults to the loopback names when ``host`` is loopback, else any Host.
     """
-    from dockyard.dashboard.security import is_loopback
-
     if allowed_hosts is None and is_loopback(host):
         allowed_hosts = LOOPBACK_HOSTS
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         yield
