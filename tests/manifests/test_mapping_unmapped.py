@@ -13,6 +13,7 @@ from dockyard.compose.model import (
     FileObject,
     FileReference,
     Healthcheck,
+    Network,
     Placement,
     Port,
     Resource,
@@ -23,6 +24,7 @@ from dockyard.compose.model import (
     ServiceVolume,
     Ulimit,
     UpdateConfig,
+    Volume,
 )
 from dockyard.manifests.serialize import to_yaml
 from manifest_builders import env, render, service
@@ -172,3 +174,15 @@ def test_every_deploy_field_changes_the_objects_or_warns(field):
     warned = [w for w in rendered.warnings if w.path.startswith(f"services.web.deploy.{field}")]
     baseline = render(service(ports=ports, deploy=Deploy()))
     assert to_yaml(rendered.objects) != to_yaml(baseline.objects) or warned, f"deploy.{field} was dropped silently"
+
+
+@pytest.mark.parametrize(("fields", "path"), [
+    ({"networks": {"back": Network(key="back", name="demo_back", other={"ipam": {"driver": "default"}})}}, "networks.back"),
+    ({"networks": {"back": Network(key="back", name="demo_back", labels={"a": "b"})}}, "networks.back"),
+    ({"volumes": {"data": Volume(key="data", name="demo_data", labels={"a": "b"})}}, "volumes.data.labels"),
+    ({"configs": {"c": FileObject(key="c", name="demo_c", content="x", labels={"a": "b"})}}, "configs.c.labels"),
+    ({"configs": {"c": FileObject(key="c", name="demo_c", content="x", template_driver="golang")}}, "configs.c.template_driver"),
+    ({"secrets": {"s": FileObject(key="s", name="demo_s", external=True, driver="vault")}}, "secrets.s.driver"),
+])
+def test_an_unmapped_top_level_setting_produces_a_warning_naming_it(fields, path):
+    assert path in [w.path for w in render(service(), **fields).warnings]

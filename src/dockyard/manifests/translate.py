@@ -105,11 +105,17 @@ def _warn_unmapped(ctx: Context, service: Service) -> None:
 
 def _warn_project(ctx: Context) -> None:
     for key, network in sorted(ctx.project.networks.items()):
-        if key != "default" and (network.driver or network.internal or network.driver_opts or network.external):
+        if key != "default" and (network.driver or network.internal or network.driver_opts or network.external
+                                 or network.attachable or network.labels or network.other):
             ctx.warn(("networks", key), "networks are not isolated in Kubernetes: every service can reach every other")
     for key, volume in sorted(ctx.project.volumes.items()):
         if volume.labels:
             ctx.warn(("volumes", key, "labels"), "volume labels are not mapped")
+    for section in ("configs", "secrets"):
+        for key, obj in sorted(getattr(ctx.project, section).items()):
+            for attr in ("labels", "driver", "template_driver"):
+                if getattr(obj, attr):
+                    ctx.warn((section, key, attr), f"{section[:-1]} {attr} is not mapped")
 
 
 def _ref(obj: dict[str, Any]) -> ObjectRef:
