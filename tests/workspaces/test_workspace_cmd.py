@@ -140,3 +140,13 @@ def test_status_of_a_workspace_whose_spec_cannot_run_names_the_field(kube, cli, 
     result = cli("workspace", "status", "alice")
     assert (result.exit_code, result.output) == (
         1, "error: Workspace ws-alice/alice: spec.env.1X is not a valid environment variable name\n")
+
+
+def test_creating_again_says_updated_and_warns_when_it_drops_the_connection(kube, cli, dev):
+    assert cli("workspace", "create", "alice", "--env", "dev").exit_code == 0
+    again = cli("workspace", "create", "alice", "--image", "devbox:2")
+    assert again.output == ("workspace alice updated in namespace ws-alice, "
+                            "no longer connected to dev (give --env dev to stay)\n")
+    assert kube.store_get("Workspace", "alice", "ws-alice", GV)["status"]["connectedEnvironment"] is None
+    kept = cli("workspace", "create", "alice", "--env", "dev")
+    assert kept.output == "workspace alice updated in namespace ws-alice, connected to dev\n"

@@ -91,8 +91,23 @@ def create(
         if requests:
             spec["resources"] = {"requests": requests}
         ws = WorkspaceSpec.from_resource(name, ns, spec)
-    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.create(client, ws),
-            f"workspace {name} created in namespace {ns}" + (f", connected to {env}" if env else ""))
+    _change(name, ns, local, kubeconfig, context, lambda client: _create(client, ws))
+
+
+def _create(client, ws) -> str:
+    """Store the workspace; says whether it was created or updated, and when an update disconnects it."""
+    from dockyard.manifests.workspace import GROUP_VERSION, KIND
+    from dockyard.reconcile import workspaces
+
+    before = client.get(GROUP_VERSION, KIND, ws.name, ws.namespace)
+    workspaces.create(client, ws)
+    if before is None:
+        return f"workspace {ws.name} created in namespace {ws.namespace}" + (
+            f", connected to {ws.environment}" if ws.environment else "")
+    was = (before.get("spec") or {}).get("environment")
+    note = f", no longer connected to {was} (give --env {was} to stay)" if was and not ws.environment else ""
+    return f"workspace {ws.name} updated in namespace {ws.namespace}" + (
+        f", connected to {ws.environment}" if ws.environment else note)
 
 
 def _split_command(command: str) -> list[str]:
@@ -106,16 +121,15 @@ def _split_command(command: str) -> list[str]:
         raise InvalidWorkspace(f"--command cannot be split into words: {str(exc).lower()}") from None
 
 
-def _change(name: str, namespace: str, local: bool, kubeconfig: str | None, context: str | None, write,
-            done: str) -> None:
-    """Write a change to the Workspace (``write(client)``), say ``done``, then run it here unless a controller will."""
+def _change(name: str, namespace: str, local: bool, kubeconfig: str | None, context: str | None, write) -> None:
+    """Write a change to the Workspace (``write(client)`` returns what to say), then run it here unless a
+    controller will."""
     from dockyard.cli._common import reported_errors
     from dockyard.cli._kube import client as make_client
 
     with reported_errors():
         client = make_client(kubeconfig, context)
-        write(client)
-        print(done)
+        print(write(client))
         _reconcile_here(client, name, namespace, local)
 
 
@@ -205,8 +219,11 @@ def connect(
     with reported_errors():
         environments.check_env_name(env)
     ns = _namespace(name, namespace)
-    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.connect(client, name, ns, env),
-            f"workspace {name} connected to {env}: services resolve by name (e.g. postgres:5432)")
+    def write(client) -> str:
+        workspaces.connect(client, name, ns, env)
+        return f"workspace {name} connected to {env}: services resolve by name (e.g. postgres:5432)"
+
+    _change(name, ns, local, kubeconfig, context, write)
 
 
 @workspace_app.command("disconnect")
@@ -221,8 +238,11 @@ def disconnect(
     from dockyard.reconcile import workspaces
 
     ns = _namespace(name, namespace)
-    _change(name, ns, local, kubeconfig, context, lambda client: workspaces.disconnect(client, name, ns),
-            f"workspace {name} disconnected")
+    def write(client) -> str:
+        workspaces.disconnect(client, name, ns)
+        return f"workspace {name} disconnected"
+
+    _change(name, ns, local, kubeconfig, context, write)
 
 
 @workspace_app.command("delete")
