@@ -48,6 +48,28 @@ services:
     assert services["worker"].config_keys == {"FILE_KEY"}
 
 
+def test_config_keys_include_the_configs_and_volumes_a_service_uses(tmp_path):
+    details = _details(tmp_path, """\
+services:
+  web:
+    image: nginx
+    configs: [motd]
+    volumes: [data:/data]
+  other:
+    image: nginx
+configs:
+  motd:
+    content: hello ${GREETING}
+volumes:
+  data:
+    x-dockyard: {size: "${SIZE}"}
+""")
+    environment = Environment("dev", config={"GREETING": "hi", "SIZE": "2Gi", "UNUSED": "z"})
+    services = render(details, LoadOptions(), environment).services
+    assert services["web"].config_keys == {"GREETING", "SIZE"}
+    assert services["other"].config_keys == frozenset()
+
+
 def test_a_loader_error_caused_by_a_secret_marker_is_reworded_and_located(tmp_path):
     details = _details(tmp_path, 'services:\n  web:\n    image: nginx\n    ports:\n      - "${PORT}:80"\n')
     with pytest.raises(TranslationError) as caught:

@@ -116,6 +116,38 @@ def references(text: str) -> set[str]:
     return {a or b for a, b in _REFERENCE.findall(text)}
 
 
+def _local_base(entry: Any) -> str | None:
+    """The service an ``extends`` in the same file names (a base in another file is not followed)."""
+    extends = entry.get("extends") if isinstance(entry, dict) else None
+    if isinstance(extends, str):
+        return extends
+    if isinstance(extends, dict) and "file" not in extends:
+        return extends.get("service")
+    return None
+
+
+def _entry_references(services: dict, name: str) -> set[str] | None:
+    """Variables referenced by a service's raw entry and its local extends chain; None when the file lacks it."""
+    if name not in services:
+        return None
+    found: set[str] = set()
+    seen: set[str] = set()
+    current: str | None = name
+    while current and current in services and current not in seen:
+        seen.add(current)
+        found |= references(json.dumps(services[current], default=str))
+        current = _local_base(services[current])
+    return found
+
+
+def _used_definitions(document: dict, service: Any) -> list[Any]:
+    """The raw top-level configs/secrets/volumes entries a service uses."""
+    out = [(document.get(section) or {}).get(ref.source) for section, refs in
+           (("configs", service.configs), ("secrets", service.secrets)) for ref in refs]
+    out += [(document.get("volumes") or {}).get(v.source) for v in service.volumes if v.type == "volume" and v.source]
+    return out
+
+
 def config_references(details: Any, project: Project, keys: frozenset[str]) -> dict[str, frozenset[str]]:
     """Per service, the env-config keys its compose text (own entry, extends base, env_file files,
     used configs/secrets/volumes) references. Over-approximates: an extra key only costs a restart."""
@@ -127,21 +159,11 @@ def config_references(details: Any, project: Project, keys: frozenset[str]) -> d
         found: set[str] = set()
         located = False
         for services, document in raw:
-            seen: set[str] = set()
-            current: str | None = name
-            while current and current in services and current not in seen:
-                seen.add(current)
-                located = True
-                entry = services[current]
-                found |= references(json.dumps(entry, default=str))
-                extends = entry.get("extends") if isinstance(entry, dict) else None
-                current = extends if isinstance(extends, str) else extends.get("service") if isinstance(extends, dict) and "file" not in extends else None
-            for section, refs in (("configs", service.configs), ("secrets", service.secrets)):
-                for ref in refs:
-                    found |= references(json.dumps((document.get(section) or {}).get(ref.source), default=str))
-            for volume in service.volumes:
-                if volume.type == "volume" and volume.source:
-                    found |= references(json.dumps((document.get("volumes") or {}).get(volume.source), default=str))
+            own = _entry_references(services, name)
+            located = located or own is not None
+            found |= own or set()
+            for definition in _used_definitions(document, service):
+                found |= references(json.dumps(definition, default=str))
         for env_file in service.env_files:
             content = project.files.get(env_file.path)
             if content is not None:
