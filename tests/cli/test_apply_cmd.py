@@ -2,9 +2,23 @@
 
 import json
 
+import pytest
+
 from dockyard.cli._common import EXIT_INPUT, EXIT_ROLLOUT
 
 from .conftest import COMPOSE
+
+
+@pytest.fixture
+def controller_runs(kube):
+    """A dockyard controller Deployment with an available replica (nothing acts on it)."""
+    kube.create_namespace("dockyard-system")
+    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
+                    "spec": {"selector": {"matchLabels": {"a": "b"}},
+                             "template": {"metadata": {"labels": {"a": "b"}},
+                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
+    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
 
 
 def apply(cli, project_dir, *extra):
@@ -29,14 +43,7 @@ def test_apply_runs_the_engine_locally_when_no_controller_runs(kube, cli, dev, p
     assert "api wait for dependencies" in result.output
 
 
-def test_apply_leaves_the_work_to_a_running_controller(kube, cli, dev, project_dir):
-    kube.create_namespace("dockyard-system")
-    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
-                    "spec": {"selector": {"matchLabels": {"a": "b"}},
-                             "template": {"metadata": {"labels": {"a": "b"}},
-                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
-    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
+def test_apply_leaves_the_work_to_a_running_controller(kube, cli, dev, project_dir, controller_runs):
     result = apply(cli, project_dir, "--no-wait")
     assert result.exit_code == 0 and "the controller applies it" in result.output
     assert kube.store_get("Deployment", "web", dev) is None
@@ -87,7 +94,8 @@ def test_an_invalid_compose_file_is_reported_with_its_location_and_nothing_is_wr
 
 def test_a_required_secret_missing_from_the_environment_stops_apply_before_any_write(kube, cli, project_dir):
     cli("env", "create", "dev")
-    (project_dir / "compose.yaml").write_text(COMPOSE.replace("${DB_PASSWORD}", "${DB_PASSWORD:?run dockyard secret set}"))
+    required = COMPOSE.replace("${DB_PASSWORD}", "${DB_PASSWORD:?run dockyard secret set}")
+    (project_dir / "compose.yaml").write_text(required)
     kube.requests.clear()
     result = apply(cli, project_dir, "--no-wait", "--local")
     assert result.exit_code == EXIT_INPUT
@@ -125,16 +133,10 @@ def test_a_project_too_large_for_one_object_is_refused_before_any_write(kube, cl
     assert kube.requests.writes() == []
 
 
-def test_apply_wait_with_a_controller_follows_the_status_it_writes(kube, cli, dev, project_dir, monkeypatch):
+def test_apply_wait_with_a_controller_follows_the_status_it_writes(kube, cli, dev, project_dir, monkeypatch,
+                                                                    controller_runs):
     from dockyard.cli import status_cmd
 
-    kube.create_namespace("dockyard-system")
-    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
-                    "spec": {"selector": {"matchLabels": {"a": "b"}},
-                             "template": {"metadata": {"labels": {"a": "b"}},
-                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
-    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
 
     def controller_reports_ready(seconds):
         stored = kube.store_get("Composition", "shop", dev)
@@ -149,16 +151,10 @@ def test_apply_wait_with_a_controller_follows_the_status_it_writes(kube, cli, de
     assert kube.store_get("Deployment", "web", dev) is None  # the CLI did not apply anything itself
 
 
-def test_apply_wait_with_a_controller_reports_an_invalid_edit_it_recorded(kube, cli, dev, project_dir, monkeypatch):
+def test_apply_wait_with_a_controller_reports_an_invalid_edit_it_recorded(kube, cli, dev, project_dir, monkeypatch,
+                                                                          controller_runs):
     from dockyard.cli import status_cmd
 
-    kube.create_namespace("dockyard-system")
-    kube.store_put({"apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": "dockyard-controller", "namespace": "dockyard-system"},
-                    "spec": {"selector": {"matchLabels": {"a": "b"}},
-                             "template": {"metadata": {"labels": {"a": "b"}},
-                                          "spec": {"containers": [{"name": "c", "image": "i"}]}}}})
-    kube.store_patch_status("Deployment", "dockyard-controller", "dockyard-system", {"availableReplicas": 1})
 
     def controller_rejects(seconds):
         stored = kube.store_get("Composition", "shop", dev)
@@ -175,7 +171,8 @@ def test_apply_wait_with_a_controller_reports_an_invalid_edit_it_recorded(kube, 
 
 def test_files_reached_through_extends_are_stored_so_the_engine_can_reload_the_project(kube, cli, dev, project_dir):
     (project_dir / "base.yaml").write_text("services:\n  base:\n    image: nginx:1.27\n    environment: {A: '1'}\n")
-    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n", "  web:\n    extends: {file: base.yaml, service: base}\n")
+    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n",
+                              "  web:\n    extends: {file: base.yaml, service: base}\n")
     (project_dir / "compose.yaml").write_text(compose)
     result = apply(cli, project_dir, "--no-wait", "--local")
     assert result.exit_code == 0, result.output
@@ -258,7 +255,7 @@ def test_the_users_shell_environment_is_never_captured(kube, cli, dev, project_d
     monkeypatch.setenv("TAG", "from-the-shell")
     monkeypatch.setenv("LEAKY_TOKEN", "shell-only-value")
     (project_dir / "compose.yaml").write_text(
-        COMPOSE.replace("    ports: [\"80\"]\n", "    ports: [\"80\"]\n    environment: {T: \"${LEAKY_TOKEN:-none}\"}\n"))
+        COMPOSE.replace('    ports: ["80"]\n', '    ports: ["80"]\n    environment: {T: "${LEAKY_TOKEN:-none}"}\n'))
     result = apply(cli, project_dir, "--no-wait", "--local")
     assert result.exit_code == 0, result.output
     stored = json.dumps(kube.store_get("Composition", "shop", dev))
@@ -291,3 +288,10 @@ def test_apply_writes_config_and_volumes_first_then_services_then_workloads(kube
              if r.verb == "apply" and r.namespace == dev and r.kind in rank and r.name != "shop-compose-files"]
     assert {"ConfigMap", "PersistentVolumeClaim", "Service", "Deployment"} <= set(kinds)
     assert [rank[k] for k in kinds] == sorted(rank[k] for k in kinds), kinds
+
+
+def test_apply_wait_on_a_controller_that_never_reports_times_out_saying_so(kube, cli, dev, project_dir, no_sleep,
+                                                                           controller_runs):
+    result = apply(cli, project_dir, "--wait", "--timeout", "0")
+    assert result.exit_code == EXIT_ROLLOUT
+    assert "no status for this change yet" in result.output and "--local" in result.output

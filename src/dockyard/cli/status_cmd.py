@@ -127,6 +127,9 @@ def _outcome(services, *, timed_out: bool, timeout: float) -> tuple[int, list[st
     failed = [f"{s.name}: {s.message}" for s in services if s.state == "failed"]
     if failed:
         return EXIT_ROLLOUT, failed
+    if timed_out and not services:
+        return EXIT_ROLLOUT, [f"timed out after {timeout:g}s with no status for this change yet "
+                              "(is the controller running? dockyard apply --local runs the engine here)"]
     if timed_out:
         not_ready = "; ".join(f"{s.name}: {s.message or s.state}" for s in services if s.state not in SETTLED)
         return EXIT_ROLLOUT, [f"timed out after {timeout:g}s; not ready: {not_ready}"]

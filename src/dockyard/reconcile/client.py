@@ -101,7 +101,8 @@ def _resource(api_version: str, kind: str, action: str | None = None) -> type:
     if action is None:
         api_info = ApiInfo(resource=definition, plural=info.plural, verbs=verbs)
     else:
-        api_info = ApiInfo(resource=definition, parent=definition, plural=info.plural, verbs=["get", "patch", "put"], action=action)
+        api_info = ApiInfo(resource=definition, parent=definition, plural=info.plural, verbs=["get", "patch", "put"],
+                           action=action)
         base = _res.NamespacedResourceG if info.namespaced else _res.GlobalSubResource
         base = type(f"{kind}Base", (base, dict), {"from_dict": classmethod(lambda cls, d, lazy=True: cls(d))})
     return type(kind + (action or "").capitalize(), (base,), {"_api_info": api_info})
@@ -155,7 +156,9 @@ class Client(Protocol):
 
     def merge_patch(self, api_version: str, kind: str, name: str, namespace: str | None, patch: Mapping) -> dict: ...
 
-    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None, *, dry_run: bool = False) -> bool: ...
+    def delete(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None, *, dry_run: bool = False,
+    ) -> bool: ...
 
     def events(self, namespace: str) -> list[dict]: ...
 

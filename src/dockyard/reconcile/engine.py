@@ -314,7 +314,8 @@ def reconcile(
     return result
 
 
-def live_status(client: Client, cr: Mapping[str, Any], *, renderer: Renderer | None = None) -> list[status.ServiceStatus]:
+def live_status(client: Client, cr: Mapping[str, Any], *,
+                renderer: Renderer | None = None) -> list[status.ServiceStatus]:
     """Read-only: the per-service status ``reconcile`` would compute now for ``cr`` (no write at all)."""
     meta = cr["metadata"]
     _, secret_files = fetch_secret_files(client, cr)

@@ -291,7 +291,8 @@ def composition_status(
         return "; ".join(f"{s.name}: {s.message or s.state}" for s in items)
 
     conditions = [
-        _condition("Ready", not not_ready and error is None, "AllServicesReady" if not not_ready else "ServicesNotReady",
+        _condition("Ready", not not_ready and error is None,
+                   "AllServicesReady" if not not_ready else "ServicesNotReady",
                    describe(not_ready) or f"{ready_count}/{len(services)} services ready", generation, now, old),
         _condition("Progressing", bool(moving), "Rollout" if moving else "Settled", describe(moving), generation, now,
                    old),
