@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import random
 import threading
 from collections.abc import Sequence
@@ -71,7 +70,6 @@ class ControllerState:
     failures: dict = field(default_factory=dict)  # (namespace, name) -> last failure posted
     seen_status: dict = field(default_factory=dict)  # owned object uid -> digest of its last status
     reconciles: int = 0  # engine runs made by this instance (observable in tests and the bench)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def build_settings(options: ControllerOptions) -> kopf.OperatorSettings:
@@ -130,7 +128,3 @@ async def run_controller(
         stop_flag=stop_flag,
         ready_flag=ready_flag,
     )
-
-
-def with_overrides(options: ControllerOptions, **changes: Any) -> ControllerOptions:
-    return dataclasses.replace(options, **changes)
