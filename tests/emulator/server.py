@@ -276,7 +276,6 @@ class ApiServer(kmock.KubernetesScaffold):
         timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds") else None
         bookmarks = q.get("allowWatchBookmarks") == "true"
         response = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-        await response.prepare(raw)
         st = self.store
         deadline = time.monotonic() + timeout if timeout is not None else None
         rv_param = q.get("resourceVersion")
@@ -285,6 +284,7 @@ class ApiServer(kmock.KubernetesScaffold):
             await response.write(json.dumps(event).encode() + b"\n")
 
         try:
+            await response.prepare(raw)  # the client may already be gone: that ends the watch quietly
             if not rv_param or rv_param == "0":
                 for obj in st.list(rt, ns, match):
                     await send({"type": "ADDED", "object": obj})
@@ -361,9 +361,9 @@ class ApiServer(kmock.KubernetesScaffold):
         if q.get("follow") != "true":
             return aiohttp.web.Response(body=fmt(lines), headers={"Content-Type": "text/plain"})
         response = aiohttp.web.StreamResponse(status=200, headers={"Content-Type": "text/plain"})
-        await response.prepare(raw)
         sent = len(st.pod_logs.get(key, []))
         try:
+            await response.prepare(raw)
             await response.write(fmt(lines))
             while not st.closed and st.peek(rt, ns, name) is not None:
                 await st.wait_for_change(None)
