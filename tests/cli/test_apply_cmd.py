@@ -295,3 +295,21 @@ def test_apply_wait_on_a_controller_that_never_reports_times_out_saying_so(kube,
     result = apply(cli, project_dir, "--wait", "--timeout", "0")
     assert result.exit_code == EXIT_ROLLOUT
     assert "no status for this change yet" in result.output and "--local" in result.output
+
+
+def test_through_the_real_renderer_a_new_image_for_one_service_writes_exactly_that_workload(kube, cli, dev,
+                                                                                          project_dir):
+    from .conftest import mark_ready
+
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    mark_ready(kube)
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0  # api starts once db is healthy
+    mark_ready(kube)
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0  # status settles
+    kube.requests.clear()
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    assert kube.requests.writes() == []
+    (project_dir / "compose.yaml").write_text(COMPOSE.replace("nginx:1.27", "nginx:1.28"))
+    assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
+    objects = [(r.verb, r.kind, r.name) for r in kube.requests.writes() if r.kind != "Composition"]
+    assert objects == [("apply", "Deployment", "web")]

@@ -4,7 +4,7 @@ import pytest
 
 from dockyard.errors import ClusterError
 from dockyard.reconcile.engine import reconcile
-from dockyard.reconcile.errors import RetryableError
+from dockyard.reconcile.errors import Backoff, RetryableError
 
 from .factory import Svc
 
@@ -83,3 +83,38 @@ def test_a_client_error_is_not_retried(kube, client, env, project):
     with pytest.raises(ClusterError, match="HTTP 422"):
         run(client, project)
     assert fault.hits == 1
+
+
+def test_a_run_killed_between_the_delete_and_the_create_of_a_recreate_converges_on_rerun(kube, client, env):
+    from .conftest import Project
+
+    run(client, Project([Svc("migrate", job=True, port=None, image="migrate:1")]))
+    changed = Project([Svc("migrate", job=True, port=None, image="migrate:2")])
+    original = client.apply
+
+    def dies_before_creating(obj, *, force=False, dry_run=False):
+        if obj["kind"] == "Job":
+            raise KeyboardInterrupt
+        return original(obj, force=force, dry_run=dry_run)
+
+    client.apply = dies_before_creating
+    with pytest.raises(KeyboardInterrupt):
+        run(client, changed)
+    client.apply = original
+    assert kube.store_get("Job", "migrate", NS) is None  # deleted, not yet created again
+    run(client, changed)
+    assert kube.store_get("Job", "migrate", NS)["spec"]["template"]["spec"]["containers"][0]["image"] == "migrate:2"
+    assert converged(kube, client, changed)
+
+
+async def test_the_async_client_retries_a_server_error_with_backoff(kube):
+    from dockyard.reconcile.client import AsyncKubeClient, load_kubeconfig
+
+    fault = kube.inject("apply", "ConfigMap", "cm", status=503, times=2)
+    client = AsyncKubeClient(load_kubeconfig(str(kube.kubeconfig_path)), backoff=Backoff(first=0.01))
+    try:
+        await client.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cm", "namespace": "default"},
+                            "data": {"k": "v"}})
+    finally:
+        await client.close()
+    assert fault.hits == 2 and kube.store_get("ConfigMap", "cm", "default")["data"] == {"k": "v"}
