@@ -122,3 +122,21 @@ def test_status_says_when_the_last_change_was_not_applied_and_why(kube, cli, dev
     head = result.output.splitlines()[0]
     assert head.startswith("composition shop: ") and "(last change not applied: " in head
     assert "set WEB_TAG" in head
+
+
+
+def test_diff_never_shows_a_secret_value_and_lists_what_would_be_pruned(kube, cli, dev, project_dir):
+    (project_dir / "tls.key").write_text("old-private-key-material\n")
+    compose = COMPOSE.replace("  web:\n    image: nginx:1.27\n", "  web:\n    image: nginx:1.27\n    secrets: [tls]\n")
+    compose += "secrets:\n  tls:\n    file: ./tls.key\n"
+    extra = compose.replace("  web:\n", "  extra:\n    image: busybox:1.36\n  web:\n")
+    (project_dir / "compose.yaml").write_text(extra)
+    assert cli("apply", "-f", project_dir / "compose.yaml", "--env", "dev", "--no-wait", "--local").exit_code == 0
+    (project_dir / "tls.key").write_text("new-private-key-material\n")
+    (project_dir / "compose.yaml").write_text(compose)
+    result = cli("diff", "-f", project_dir / "compose.yaml", "--env", "dev")
+    assert result.exit_code == 0, result.output
+    assert "private-key-material" not in result.output
+    assert "data.tls: (secret value changed)" in result.output
+    assert "- Deployment extra" in result.output and "- Service extra" in result.output
+    assert kube.store_get("Deployment", "extra", dev) is not None  # diff writes nothing
