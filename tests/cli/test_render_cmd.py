@@ -144,3 +144,11 @@ def test_an_environment_name_whose_namespace_kubernetes_rejects_is_refused(run, 
 def test_an_environment_name_that_fits_a_namespace_renders(run, name):
     result = run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD", "--env", name)
     assert result.exit_code == 0 and f"namespace: env-{name}\n" in result.stdout
+
+
+def test_a_forgotten_secret_key_is_a_warning_naming_the_variable_and_its_line(run):
+    result = run("render", "-f", SHOP)
+    assert result.exit_code == 0
+    assert (f"warning: {SHOP}:11:26: services.postgres.environment.POSTGRES_PASSWORD: variable DB_PASSWORD is not set"
+            in result.stderr)
+    assert "variable DB_PASSWORD" not in run("render", "-f", SHOP, "--secret-keys", "DB_PASSWORD").stderr

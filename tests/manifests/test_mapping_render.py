@@ -98,3 +98,27 @@ def test_environment_in_list_form_renders_like_the_mapping_form(tmp_path):
                     tmp_path / "map")
     assert as_list == as_map == [{"name": "EMPTY", "value": ""}, {"name": "MODE", "value": "prod"},
                                  {"name": "PW", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "PW"}}}]
+
+
+def test_a_variable_used_without_default_and_set_nowhere_is_a_located_warning(tmp_path):
+    (tmp_path / "app.env").write_text("FROM_FILE=${FILE_VAR}\n# ${IN_ENV_COMMENT}\n")
+    details = _details(tmp_path, """\
+# ${IN_COMMENT}
+services:
+  web:
+    image: nginx:${TAG:-1.27}   # ${TRAILING_COMMENT}
+    env_file: app.env
+    environment:
+      PASSWORD: ${PW}
+      ESCAPED: $${NOT_A_VARIABLE}
+      FROM_CONFIG: ${SET_BY_CONFIG}
+      ALT: ${MAYBE:+yes}
+    command: run $BARE
+""")
+    rendered = render(details, LoadOptions(), Environment("dev", config={"SET_BY_CONFIG": "x"}))
+    unset = {w.message.split()[1]: (w.path, w.location) for w in rendered.warnings if "is not set, so it is an empty" in w.message}
+    compose, env_file = str(tmp_path / "compose.yaml"), str(tmp_path / "app.env")
+    assert unset == {"PW": ("services.web.environment.PASSWORD", f"{compose}:7:17"),
+                     "BARE": ("services.web.command", f"{compose}:11:18"),
+                     "FILE_VAR": ("${FILE_VAR}", f"{env_file}:1:11")}
+    assert rendered.warnings[:3] == tuple(w for w in rendered.warnings if w.message.split()[1] in unset)

@@ -109,19 +109,18 @@ def rendered_from_options(
     from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
     from dockyard.compose.environment import find_config_files
     from dockyard.manifests.names import dns_label
-    from dockyard.manifests.render import config_references, load_project
-    from dockyard.manifests.translate import RenderOptions, translate
+    from dockyard.manifests.render import load_project, translate_loaded
 
     environment = _environment(env, config, config_file, secret_keys, allow)
     paths = find_config_files(files or [], project_directory or os.getcwd(), {}, DiskSource())
     working_dir = os.path.abspath(project_directory) if project_directory else os.path.dirname(paths[0])
     details = ConfigDetails(working_dir=working_dir, config_files=[ConfigFile(p) for p in paths], environment={})
     load_options = LoadOptions(project_name=project_name, profiles=tuple(profiles or ()))
+    pairs, dotenv_files = _pairs(variables, "--var"), tuple(env_files or ())
     with _without_cyclic_gc():
-        project = load_project(details, load_options, environment, _pairs(variables, "--var"), tuple(env_files or ()))
+        project = load_project(details, load_options, environment, pairs, dotenv_files)
         environment = dataclasses.replace(environment, composition=dns_label(project.name))
-        refs = config_references(details, project, frozenset(environment.config))
-        return translate(project, environment, options=RenderOptions(config_references=refs))
+        return translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
 
 
 def print_warnings(rendered: Rendered) -> None:

@@ -22,14 +22,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dockyard.compose.model import Project
+from dockyard.compose.tree import dotted
 from dockyard.errors import ComposeError, ComposeErrors, TranslationError
 
 from . import secretrefs
 from .context import RenderOptions
-from .result import Environment, Rendered
+from .result import Environment, Rendered, RenderWarning
 from .translate import translate
 
 _REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
+_PLAIN_REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")  # no default
 
 
 def interpolation_environment(details: Any, environment: Environment, variables: Mapping[str, str] = {},
@@ -44,18 +46,26 @@ def interpolation_environment(details: Any, environment: Environment, variables:
     return merged
 
 
-def _reference_location(details: Any, key: str) -> tuple[str | None, int | None, int | None]:
-    """Where ``${KEY}`` / ``$KEY`` first appears in the compose files (for loader errors without a line)."""
-    pattern = re.compile(r"(?<!\$)\$\{?" + re.escape(key) + r"\b")
+def _config_texts(details: Any) -> list[tuple[str, str]]:
+    """(file name, text) of each compose file given to the loader (inline content or read once more)."""
+    out = []
     for config in details.config_files:
         try:
             text = config.content if config.content is not None else details.source.read(config.filename).decode("utf-8", "replace")
         except OSError:
             continue
+        out.append((config.filename, text))
+    return out
+
+
+def _reference_location(details: Any, key: str) -> tuple[str | None, int | None, int | None]:
+    """Where ``${KEY}`` / ``$KEY`` first appears in the compose files (for loader errors without a line)."""
+    pattern = re.compile(r"(?<!\$)\$\{?" + re.escape(key) + r"\b")
+    for filename, text in _config_texts(details):
         for number, line in enumerate(text.splitlines(), start=1):
             match = pattern.search(line)
             if match:
-                return config.filename, number, match.start() + 1
+                return filename, number, match.start() + 1
     return None, None, None
 
 
@@ -100,10 +110,9 @@ def _raw_services(details: Any) -> list[tuple[dict, dict]]:
     from dockyard.compose.files import parse_document
 
     out = []
-    for config in details.config_files:
-        text = config.content if config.content is not None else details.source.read(config.filename).decode("utf-8", "replace")
+    for filename, text in _config_texts(details):
         try:
-            data = parse_document(text, config.filename).data
+            data = parse_document(text, filename).data
         except ComposeError:
             continue
         if isinstance(data, dict):
@@ -172,10 +181,54 @@ def config_references(details: Any, project: Project, keys: frozenset[str]) -> d
     return out
 
 
+def _path_at(project: Project, file: str, line: int) -> str:
+    """The most specific compose path the loader recorded on ``file:line`` ("" when none)."""
+    found = [path for path, loc in project.source_map.positions.items() if loc.line == line and loc.file == file]
+    return dotted(max(found, key=len)) if found else ""
+
+
+def _in_comment(text: str, start: int) -> bool:
+    """Whether ``text[start]`` sits in a ``# comment`` (a ``#`` inside quotes counts too: a missed warning at worst)."""
+    line = text[text.rfind("\n", 0, start) + 1:start]
+    return line.lstrip().startswith("#") or " #" in line
+
+
+def unset_variables(details: Any, project: Project, merged: Mapping[str, str]) -> tuple[RenderWarning, ...]:
+    """One warning per variable the compose files (or env_files) use without a default and nobody set.
+
+    Compose substitutes an empty string there; render cannot read the shell, so a forgotten
+    ``--config``/``--secret-keys``/``--var`` would otherwise render an empty password silently.
+    """
+    texts = _config_texts(details) + [(f.path, project.files[f.path].decode("utf-8", "replace"))
+                                      for s in project.services.values() for f in s.env_files
+                                      if f.path in project.files and f.format != "raw"]
+    warnings: dict[str, RenderWarning] = {}
+    for filename, text in texts:
+        for match in _PLAIN_REFERENCE.finditer(text):
+            name = match.group(1) or match.group(2)
+            if name in merged or name in warnings or _in_comment(text, match.start()):
+                continue
+            number = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            warnings[name] = RenderWarning(
+                message=f"variable {name} is not set, so it is an empty string here (pass it with --config, "
+                        "--secret-keys or --var; render does not read the shell)",
+                path=_path_at(project, filename, number) or match.group(0), location=f"{filename}:{number}:{column}")
+    return tuple(warnings[name] for name in sorted(warnings))
+
+
 def render(details: Any, load_options: Any, environment: Environment, variables: Mapping[str, str] = {},
            options: RenderOptions = RenderOptions(), *, env_files: Sequence[str] = ()) -> Rendered:
     """Load the compose files in ``details`` for ``environment`` and translate them."""
     project = load_project(details, load_options, environment, variables, env_files)
+    return translate_loaded(details, project, environment, variables, options, env_files=env_files)
+
+
+def translate_loaded(details: Any, project: Project, environment: Environment, variables: Mapping[str, str] = {},
+                     options: RenderOptions = RenderOptions(), *, env_files: Sequence[str] = ()) -> Rendered:
+    """``translate`` a project ``load_project`` returned, with its env-config references and unset variables."""
     if options.config_references is None:
         options = dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
-    return translate(project, environment, options=options)
+    rendered = translate(project, environment, options=options)
+    unset = unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
+    return dataclasses.replace(rendered, warnings=unset + rendered.warnings) if unset else rendered
