@@ -110,8 +110,13 @@ def test_any_other_host_path_is_refused_unless_allowed():
 
 
 def test_files_outside_the_project_directory_are_host_paths():
-    with pytest.raises(PolicyError):
+    with pytest.raises(PolicyError, match="'/etc/hosts': it is outside the project directory, so there is nothing to ship"):
         render(service(volumes=(_volume("/etc/hosts", "/h", type="bind"),)), files={"/etc/hosts": b"x"})
+
+
+def test_a_missing_or_empty_directory_in_the_project_is_a_host_path_that_says_so():
+    with pytest.raises(PolicyError, match="'/project/data': it is missing or holds no files, .*use a named volume"):
+        render(service(volumes=(_volume("/project/data", "/var/lib/data", type="bind"),)))
 
 
 def test_shm_size_is_a_memory_empty_dir_at_dev_shm():

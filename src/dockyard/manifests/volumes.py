@@ -138,10 +138,10 @@ def _named(ctx: Context, service: Service, index: int, entry: ServiceVolume, sto
         ctx.warn((*path, "volume", "nocopy"), "Kubernetes never copies image content into volumes; nocopy is implied", service.name)
 
 
-def _host_path(ctx: Context, service: Service, index: int, entry: ServiceVolume, storage: PodStorage) -> None:
+def _host_path(ctx: Context, service: Service, index: int, entry: ServiceVolume, storage: PodStorage, why: str) -> None:
     path = ("services", service.name, "volumes", index)
     if not ctx.allowed("host-path"):
-        raise ctx.error(path, f"bind mount of {entry.source!r}: it is not a file or directory next to the compose file, "
+        raise ctx.error(path, f"bind mount of {entry.source!r}: {why}, so there is nothing to ship with the composition, "
                         "and hostPath volumes are not allowed by the baseline policy; use a named volume, or a config, "
                         "or ship the files next to the compose file (or allow the host-path policy)", policy=True)
     name = names.joined("host", names.short_hash(entry.target))
@@ -152,8 +152,11 @@ def _bind(ctx: Context, service: Service, index: int, entry: ServiceVolume, stor
     source = posixpath.normpath(entry.source or "")
     shipped = files.bind_sources(ctx.project, source)
     inside = source == ctx.project.working_dir or source.startswith(ctx.project.working_dir.rstrip("/") + "/")
-    if not shipped or not inside:
-        _host_path(ctx, service, index, entry, storage)
+    if not inside:
+        _host_path(ctx, service, index, entry, storage, "it is outside the project directory")
+        return
+    if not shipped:
+        _host_path(ctx, service, index, entry, storage, "it is missing or holds no files")
         return
     config_map, volume, sub_path = files.bind_config_map(ctx, service, index, entry.target, source, shipped)
     storage.objects.append(config_map)
