@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from collections.abc import Callable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from dockyard.compose.location import Location
@@ -35,7 +35,7 @@ from dockyard.compose.tree import dotted
 from dockyard.errors import SchemaError
 
 Check = Callable[[Any], bool]
-SCHEMA_FILE = Path(__file__).with_name("compose-spec.json")
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "compose-spec.json")  # os.path: pathlib costs start-up time
 
 _KEYWORDS = frozenset(
     {
@@ -69,7 +69,8 @@ def validate(data: Any, *, file: str, positions: Mapping[tuple, Location]) -> li
 @cache
 def schema_document() -> dict[str, Any]:
     """The vendored Compose schema (parsed once)."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    with open(SCHEMA_FILE, encoding="utf-8") as schema_file:
+        return json.load(schema_file)
 
 
 @cache
