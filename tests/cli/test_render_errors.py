@@ -23,6 +23,9 @@ CASES = {
     "a secret in a label": (
         "services:\n  web:\n    image: a\n    labels:\n      token: ${TOKEN}\n", ["--secret-keys", "TOKEN"],
         "5:", "services.web.labels.token", "env-secret TOKEN"),
+    "a secret in an environment variable name": (
+        "services:\n  web:\n    image: a\n    environment:\n      - ${TOKEN}=x\n", ["--secret-keys", "TOKEN"],
+        "5:", "services.web.environment", "cannot be used in a variable name"),
     "a secret in a volume option": (
         "services:\n  web:\n    image: a\n    volumes: [data:/d]\nvolumes:\n  data:\n    driver_opts:\n      size: ${TOKEN}\n",
         ["--secret-keys", "TOKEN"], "8:", "volumes.data.driver_opts.size", "env-secret TOKEN"),

@@ -63,6 +63,9 @@ def _env(ctx: Context, service: Service, secrets: secretrefs.SecretEnv) -> tuple
         else:
             shipped[key] = value
     for key in sorted(service.environment):
+        if secretrefs.has_marker(key):
+            raise ctx.error(("services", service.name, "environment"), f"env-secret {', '.join(secretrefs.keys_in(key))} "
+                            "cannot be used in a variable name, only in its value")
         value = service.environment[key]
         if value is None:
             ctx.warn(("services", service.name, "environment", key), f"{key} has no value and is not set "
