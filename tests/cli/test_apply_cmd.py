@@ -313,3 +313,15 @@ def test_through_the_real_renderer_a_new_image_for_one_service_writes_exactly_th
     assert apply(cli, project_dir, "--no-wait", "--local").exit_code == 0
     objects = [(r.verb, r.kind, r.name) for r in kube.requests.writes() if r.kind != "Composition"]
     assert objects == [("apply", "Deployment", "web")]
+
+
+def test_name_stores_the_project_under_another_composition_and_a_bad_one_is_refused_before_any_write(
+        kube, cli, dev, project_dir):
+    result = apply(cli, project_dir, "--no-wait", "--local", "--name", "shop-b")
+    assert result.exit_code == 0, result.output
+    assert kube.store_get("Composition", "shop-b", dev) is not None
+    assert kube.store_get("Composition", "shop", dev) is None
+    kube.requests.clear()
+    bad = apply(cli, project_dir, "--no-wait", "--local", "--name", "Shop_B")
+    assert bad.exit_code == EXIT_INPUT and "Shop_B" in bad.output
+    assert kube.requests.writes() == []
