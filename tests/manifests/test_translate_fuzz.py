@@ -38,7 +38,8 @@ VOLUME = st.one_of(
 SERVICE = st.fixed_dictionaries({"image": st.builds("img:{}".format, st.sampled_from(["1"] * 8 + ["${CONF}", "${SECRET}"]))}, optional={
     "ports": st.lists(PORT, max_size=3),
     "expose": st.lists(st.sampled_from(["3000", "4000-4001/udp"]), max_size=2, unique=True),
-    "environment": st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,5}", fullmatch=True), VALUE, max_size=4),
+    "environment": st.one_of(st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,5}", fullmatch=True), VALUE, max_size=4),
+                             st.lists(st.sampled_from(["A=1", "${SECRET}=x", "B=${SECRET}", "C", "D=$(x)"]), max_size=3, unique=True)),
     "command": st.one_of(st.just("run --flag ${SECRET}"), st.lists(VALUE, max_size=3)),
     "healthcheck": st.fixed_dictionaries({"test": st.one_of(st.just(["CMD", "true"]), st.just("check ${SECRET}"),
                                                             st.just(["NONE"]), st.just(["CMD", "x", "${SECRET}"]))},
@@ -85,6 +86,7 @@ def test_render_succeeds_with_valid_objects_or_fails_with_a_dockyard_error(servi
             rendered = render(details, LoadOptions(), environment)
         except DockyardError as error:
             assert secretrefs.OPEN not in str(error) and secretrefs.CLOSE not in str(error)
+            assert "internal error" not in str(error)  # bad input is the user's error, located, never ours
             return
         text = to_yaml(rendered.objects)
         assert secretrefs.OPEN not in text and secretrefs.CLOSE not in text
