@@ -241,3 +241,38 @@ def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(
     wait_until(lambda: workload_writes(kube), what="a workload write after the secret change")
     settle(kube, controller)
     assert workload_writes(kube) == [("apply", "api")]
+
+
+def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and_writes_no_workload(kube, controller):
+    import base64
+
+    def secret(**data: str) -> dict:
+        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
+                "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
+    kube.store_put(secret(DB_PASSWORD="first"))
+    put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
+    settle(kube, controller)
+    kube.requests.clear()
+
+    kube.store_put(secret())  # `dockyard secret unset DB_PASSWORD`
+
+    def failed():
+        cond = condition(composition(kube), "Reconciled")
+        return cond if cond.get("status") == "False" else None
+
+    message = wait_until(failed, what="Reconciled=False")["message"]
+    assert "compose.yaml:9:17: services.api.environment.PASSWORD: variable DB_PASSWORD is not set" in message
+    assert "dockyard secret set DB_PASSWORD --env dev" in message
+    wait_until(lambda: any(reason == "Failed" and "DB_PASSWORD" in text for reason, text in events_about(kube)),
+               what="a Failed event naming the key")
+    assert workload_writes(kube) == []
+    env = deployments(kube)["api"]["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}} in env
+
+    kube.store_put(secret(DB_PASSWORD="second"))
+
+    wait_until(lambda: reconciled(kube), what="Reconciled once the key is back")
+    assert condition(composition(kube), "Reconciled")["status"] == "True"

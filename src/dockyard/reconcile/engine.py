@@ -195,7 +195,7 @@ def stamp_digests(rendered: Rendered, env: environments.EnvironmentState) -> Ren
 
 def make_plan(rendered: Rendered, live: Mapping[Key, dict], env: environments.EnvironmentState,
               prune_volumes: bool) -> Plan:
-    problems = validate.problems(rendered, env.config, frozenset(env.secret))
+    problems = validate.problems(rendered, env.config, frozenset(env.secret), live.values())
     result = plan(rendered.objects, live.values(), rendered.environment.composition, prune_volumes=prune_volumes)
     problems += list(result.problems)
     if problems:

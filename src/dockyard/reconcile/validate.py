@@ -9,7 +9,7 @@ Ownership of existing objects is checked by ``plan``. Problems are returned as s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dockyard.errors import ClusterError
@@ -19,6 +19,7 @@ from dockyard.reconcile.environments import ENV_CONFIG, ENV_SECRET
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_UNSET = re.compile(r"^variable (\w+) is not set")  # manifests.render.unset_variables' warning
 DNS_LABEL_KINDS = frozenset({"Service", "Namespace"})
 
 __all__ = ["problems"]
@@ -97,8 +98,29 @@ def _missing_keys(obj: Mapping[str, Any], label: str, env: str,
         yield f"{label} uses key {key} of {kind} {name}, which does not have it{how}"
 
 
-def problems(rendered: Rendered, config: Mapping[str, str], secret_keys: set[str] | frozenset[str]) -> list[str]:
-    """Every reason the rendered objects must not be applied (empty when they may)."""
+def _removed_secret_keys(rendered: Rendered, live: Iterable[Mapping[str, Any]],
+                         secret_keys: set[str] | frozenset[str]) -> Iterator[str]:
+    """Variables used without a default that the running version reads from env-secret and env-secret lost.
+
+    Compose would substitute an empty string and roll the services with it; refused instead, at the
+    line that uses the variable, so the last good version keeps running.
+    """
+    env = rendered.environment
+    read_before = {key for obj in live if (obj.get("metadata", {}).get("labels") or {}).get(LABEL_COMPOSITION)
+                   == env.composition for kind, name, key, _ in _key_refs(obj) if (kind, name) == ("Secret", ENV_SECRET)}
+    for warning in rendered.warnings:
+        unset = _UNSET.match(warning.message)
+        if unset and unset.group(1) in read_before and unset.group(1) not in secret_keys:
+            key = unset.group(1)
+            where = f"{warning.location}: " if warning.location else ""
+            yield (f"{where}{warning.path}: variable {key} is not set: the running version reads it from Secret "
+                   f"{ENV_SECRET}, which no longer has it; set it with: dockyard secret set {key} --env {env.name}")
+
+
+def problems(rendered: Rendered, config: Mapping[str, str], secret_keys: set[str] | frozenset[str],
+             live: Iterable[Mapping[str, Any]] = ()) -> list[str]:
+    """Every reason the rendered objects must not be applied (empty when they may); ``live``: the namespace's
+    objects, to notice an env-secret key removed under a running service."""
     env = rendered.environment
     out: list[str] = []
     seen: set[tuple[str, str]] = set()
@@ -128,4 +150,5 @@ def problems(rendered: Rendered, config: Mapping[str, str], secret_keys: set[str
             out.append(f"service {service.name} uses env config {key}, which environment {env.name} does not have")
         for key in sorted(service.secret_keys - set(secret_keys)):
             out.append(f"service {service.name} uses env secret {key}, which environment {env.name} does not have")
+    out.extend(_removed_secret_keys(rendered, live, secret_keys))
     return list(dict.fromkeys(out))
