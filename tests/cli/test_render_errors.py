@@ -26,6 +26,9 @@ CASES = {
     "a secret in an environment variable name": (
         "services:\n  web:\n    image: a\n    environment:\n      - ${TOKEN}=x\n", ["--secret-keys", "TOKEN"],
         "5:", "services.web.environment", "cannot be used in a variable name"),
+    "a secret in a service volume": (
+        "services:\n  web:\n    image: a\n    volumes:\n      - data:${TOKEN}\nvolumes:\n  data: {}\n", ["--secret-keys", "TOKEN"],
+        "5:", "services.web.volumes.0.target", "env-secret TOKEN"),
     "a secret in a volume option": (
         "services:\n  web:\n    image: a\n    volumes: [data:/d]\nvolumes:\n  data:\n    driver_opts:\n      size: ${TOKEN}\n",
         ["--secret-keys", "TOKEN"], "8:", "volumes.data.driver_opts.size", "env-secret TOKEN"),
