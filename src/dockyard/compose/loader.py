@@ -196,7 +196,7 @@ class _Loader:
     def _validate_schema(self, tree: dict, file: str) -> None:
         from dockyard.compose import schema
 
-        errors = schema.validate(tree, file=file, positions=self.positions)
+        errors = schema.validate(tree, file=file, positions=self.positions, every=True)
         if len(errors) == 1:
             raise errors[0]
         if errors:

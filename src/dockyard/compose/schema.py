@@ -51,16 +51,29 @@ _KEYWORDS = frozenset(
 _COMPOSE_TYPE_WORDS = {"object": "mapping"}
 
 
-def validate(data: Any, *, file: str, positions: Mapping[tuple, Location]) -> list[SchemaError]:
+def validate(
+    data: Any, *, file: str, positions: Mapping[tuple, Location], every: bool = False
+) -> list[SchemaError]:
     """Validate a merged Compose tree; return compose-go's single most specific error, or ``[]``.
 
+    With ``every``, compose-go's error comes first, then the most specific error of each other
+    violation, in file order (``dockyard validate`` lists every problem, not only the first).
     ``positions`` maps tree paths such as ``("services", "web", "ports", 0)`` to where the value
     was written; the error is located at the nearest known path (the offending key for an
     ``additional properties`` error).
     """
     if _fast_check()(data):
         return []
-    return [_explain(data, file=file, positions=positions)]
+    violations = list(_explainer().iter_errors(data))
+    first = _explain(_most_specific(violations), file=file, positions=positions)
+    if not every:
+        return [first]
+    others = {str(first): first}
+    for violation in violations:
+        error = _explain(_most_specific([violation]), file=file, positions=positions)
+        others.setdefault(str(error), error)
+    del others[str(first)]
+    return [first, *sorted(others.values(), key=lambda e: (e.file or "", e.line or 0, e.column or 0))]
 
 
 # --- pass 1: compiled boolean validator -------------------------------------------------
@@ -385,8 +398,7 @@ def _most_specific(errors: list[Any]) -> Any | None:
     return best
 
 
-def _explain(data: Any, *, file: str, positions: Mapping[tuple, Location]) -> SchemaError:
-    error = _most_specific(list(_explainer().iter_errors(data)))
+def _explain(error: Any, *, file: str, positions: Mapping[tuple, Location]) -> SchemaError:
     if error is None:  # the fast pass and jsonschema disagree: still a clean, located error
         return SchemaError("does not match the Compose specification", file=file)
     path = tuple(error.absolute_path)

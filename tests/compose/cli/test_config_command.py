@@ -127,6 +127,19 @@ def test_validate_says_valid(project):
 
 def test_validate_lists_every_schema_error_with_its_location(project):
     (project / "compose.yaml").write_text(
+        "services:\n  web:\n    image: x\n    environment: FOO=1\n    ports: [true]\n  db:\n    restart: [1]\n"
+    )
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        f"error: {project / 'compose.yaml'}:5:13: services.web.ports.0 must be a number",
+        f"error: {project / 'compose.yaml'}:4:18: services.web.environment must be a mapping",
+        f"error: {project / 'compose.yaml'}:7:14: services.db.restart must be a string",
+    ]
+
+
+def test_validate_lists_every_semantic_error_with_its_location(project):
+    (project / "compose.yaml").write_text(
         "services:\n  web:\n    image: x\n    depends_on: [ghost]\n    networks: [nowhere]\n"
     )
     result = runner.invoke(app, ["validate"])

@@ -54,6 +54,9 @@ def test_an_invalid_document_always_gets_one_worded_located_error(document):
     for error in errors:
         assert error.file == "compose.yaml"
         assert error.message and "Traceback" not in error.message
+    every = schema.validate(document, file="compose.yaml", positions={}, every=True)
+    assert [str(e) for e in every[:1]] == [str(e) for e in errors]
+    assert len({str(e) for e in every}) == len(every)
 
 
 def test_the_vendored_schema_uses_only_keywords_the_compiler_knows():

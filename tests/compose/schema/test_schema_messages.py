@@ -97,6 +97,44 @@ def test_duplicate_list_items_are_reported_with_their_indexes():
     assert error.message == "services.a.ports items at 0 and 1 are equal"
 
 
+def test_every_violation_is_listed_on_request_with_docker_composes_error_first():
+    text = (
+        "services:\n"
+        "  web:\n"
+        "    image: [x]\n"
+        "    ports: [true, {target: 1, bogus: 2}]\n"
+        "    environment: FOO=1\n"
+        "  db:\n"
+        "    restart: [1]\n"
+        "helicopters: {}\n"
+    )
+    positions = {
+        tuple(path): Location("compose.yaml", line, 1)
+        for path, line in [
+            (["services", "web", "image"], 3), (["services", "web", "ports", 0], 4),
+            (["services", "web", "ports", 1, "bogus"], 4), (["services", "web", "environment"], 5),
+            (["services", "db", "restart"], 7), (["helicopters"], 8),
+        ]
+    }  # fmt: skip
+
+    errors = schema.validate(yaml.safe_load(text), file="compose.yaml", positions=positions, every=True)
+
+    assert [e.message for e in errors] == [
+        "services.web.ports.1 additional properties 'bogus' not allowed",
+        "services.web.image must be a string",
+        "services.web.ports.0 must be a number",
+        "services.web.environment must be a mapping",
+        "services.db.restart must be a string",
+        "additional properties 'helicopters' not allowed",
+    ]
+    [docker_composes] = schema.validate(yaml.safe_load(text), file="compose.yaml", positions=positions)
+    assert str(errors[0]) == str(docker_composes)
+
+
+def test_a_valid_document_has_no_errors_even_when_every_one_is_asked_for():
+    assert schema.validate({"services": {"a": {"image": "x"}}}, file="c", positions={}, every=True) == []
+
+
 def test_the_vendored_schema_is_the_oracle_copy_named_in_the_notice():
     vendored = resources.files("dockyard.compose").joinpath("compose-spec.json").read_bytes()
     notice = resources.files("dockyard.compose").joinpath("SCHEMA_NOTICE.md").read_text()
