@@ -123,6 +123,8 @@ class _Loader:
     def run(self, *, printing: bool = False) -> dict:
         details = self.details
         tree = self.load_model(list(details.config_files), details.working_dir, details.environment, [])
+        if not tree:  # compose-go: nothing at all after merging every file (an included empty file is fine)
+            raise ComposeError("empty compose file", file=_first_file(details))
         return self.finish(tree, printing=printing)
 
     # -- per-file phases (1-8) -----------------------------------------------------------------
@@ -277,8 +279,7 @@ class _Loader:
 
         services = tree.get("services") or {}
         enabled, self.disabled = split_by_profiles(services, self.active_profiles)
-        if "services" in tree or enabled:
-            tree["services"] = enabled
+        tree["services"] = enabled  # docker compose prints ``services: {}`` even when no file has the key
 
     def _check_consistency(self, tree: dict) -> None:
         from dockyard.compose import validation

@@ -170,6 +170,19 @@ def test_bad_input_is_a_clean_error_never_a_traceback(project, text):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
+def test_a_file_with_nothing_in_it_is_an_empty_compose_file_as_in_docker_compose(project, text):
+    (project / "compose.yaml").write_text(text)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {project / 'compose.yaml'}: empty compose file\n"
+
+
+def test_an_empty_override_file_is_fine_when_the_merged_project_is_not_empty(project):
+    (project / "empty.yaml").write_text("")
+    assert "web" in config_json("-f", "compose.yaml", "-f", "empty.yaml")["services"]
+
+
 def test_env_file_option_is_relative_to_the_current_directory(project, monkeypatch):
     (project / "app").mkdir()
     (project / "app" / "compose.yaml").write_text("services:\n  web:\n    image: nginx:${TAG}\n")

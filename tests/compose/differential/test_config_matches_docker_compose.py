@@ -71,6 +71,9 @@ REJECTED = {
     "bind-without-target": "services: {web: {image: x, volumes: [{type: bind}]}}\n",
     "scale-differs-from-replicas": "services: {web: {image: x, scale: 2, deploy: {replicas: 3}}}\n",
     "service-name-with-space": "services: {'a b': {image: x}}\n",
+    "empty-file": "",
+    "only-a-comment": "# nothing here\n",
+    "empty-mapping": "{}\n",
 }
 ACCEPTED_AT_THE_EDGE = {
     "duplicate-short-ports": "services: {web: {image: x, ports: [80, 80]}}\n",
@@ -82,12 +85,14 @@ ACCEPTED_AT_THE_EDGE = {
     "obsolete-version-key": "version: '3'\nservices: {web: {image: x}}\n",
     "port-range-to-one-port": "services: {web: {image: x, ports: ['80-81:90']}}\n",
     "port-ranges": "services: {web: {image: x, ports: ['8080-8081:80-81']}}\n",
+    "only-an-extension-key": "x-foo: 1\n",
+    "empty-services": "services: {}\n",
 }
 
 
 @pytest.mark.parametrize("name", sorted(REJECTED) + sorted(ACCEPTED_AT_THE_EDGE))
 def test_input_at_the_edge_of_validity_is_judged_like_docker_compose(name, tmp_path, monkeypatch):
-    (tmp_path / "compose.yaml").write_text(REJECTED.get(name) or ACCEPTED_AT_THE_EDGE[name])
+    (tmp_path / "compose.yaml").write_text(REJECTED[name] if name in REJECTED else ACCEPTED_AT_THE_EDGE[name])
 
     assert_same_config(Case(name, tmp_path, ("compose.yaml",), unset=("IMAGE",)), monkeypatch)
 
