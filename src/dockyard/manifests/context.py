@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from dockyard.compose.model import Path, Project
 from dockyard.compose.tree import dotted
@@ -65,8 +64,3 @@ class Context:
 
     def allowed(self, policy: str) -> bool:
         return policy in self.environment.allow
-
-
-def drop_none(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """A Kubernetes dict without the keys whose value is None (empty strings and zeros stay)."""
-    return {k: v for k, v in mapping.items() if v is not None}
