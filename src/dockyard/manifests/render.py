@@ -79,8 +79,7 @@ def _clean(error: ComposeError, details: Any) -> ComposeError:
         file, line, column = _reference_location(details, keys[0])
     where = f"{error.path}: " if error.path else ""
     return TranslationError(
-        f"{where}env-secret {', '.join(keys) or '?'} cannot be used here: secret values only go into environment, "
-        f"entrypoint/command and CMD-SHELL healthchecks ({secretrefs.unmark(text)})",
+        f"{where}{secretrefs.misplaced(keys)}: {secretrefs.unmark(text)}",
         file=file, path=error.path, line=line, column=column,
     )
 

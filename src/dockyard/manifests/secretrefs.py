@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 OPEN = "\ue000"
@@ -50,6 +50,12 @@ def whole_key(text: str) -> str | None:
 
 def helper_name(key: str) -> str:
     return HELPER_PREFIX + re.sub(r"[^A-Za-z0-9_]", "_", key)
+
+
+def misplaced(keys: Iterable[str]) -> str:
+    """The message for env-secret keys used where no Secret reference can go."""
+    return (f"env-secret {', '.join(keys) or '?'} cannot be used here: secret values only go into environment, "
+            "entrypoint/command and CMD-SHELL healthchecks (they stay in the Secret)")
 
 
 def secret_key_ref(key: str) -> dict[str, Any]:

@@ -64,16 +64,13 @@ def _refuse_misplaced_secrets(ctx: Context) -> None:
             rel = path[2:]
             if rel[:1] == ("extensions",) or any(rel[: len(ok)] == ok for ok in _SECRET_OK):
                 continue
-            keys = ", ".join(secretrefs.keys_in(text)) or "?"
-            raise ctx.error(path, f"env-secret {keys} cannot be used here: secret values only go into "
-                            "environment, entrypoint/command and CMD-SHELL healthchecks (they stay in the Secret)")
+            raise ctx.error(path, secretrefs.misplaced(secretrefs.keys_in(text)))
     for section in ("volumes", "networks", "secrets", "configs"):
         for key, obj in sorted(getattr(ctx.project, section).items()):
             for path, text in secretrefs.scan(obj, (section, key)):
                 if path[2:3] in (("extensions",), ("content",)):
                     continue
-                raise ctx.error(path, f"env-secret {', '.join(secretrefs.keys_in(text))} cannot be used here: "
-                                "secret values only go into environment, command and healthchecks")
+                raise ctx.error(path, secretrefs.misplaced(secretrefs.keys_in(text)))
 
 
 def _warn_unmapped(ctx: Context, service: Service) -> None:
