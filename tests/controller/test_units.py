@@ -80,6 +80,27 @@ def test_a_long_list_of_applied_objects_is_shortened_in_the_event():
     assert event[2].endswith("Deployment/s9 and 5 more")
 
 
+async def eventually(probe, timeout: float = 30.0, what: str = "condition") -> None:
+    """Wait on the event loop until ``probe()`` is true; the timeout only matters when the code is broken."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not probe():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+def recording_requests(queue: ReconcileQueue) -> list[float | None]:
+    """The delay of every ``request`` the queue receives (its own retries and requeues included)."""
+    delays: list[float | None] = []
+    original = queue.request
+
+    def request(key, delay=None):
+        delays.append(delay)
+        original(key, delay)
+
+    queue.request = request
+    return delays
+
+
 async def test_requests_during_the_quiet_period_join_into_one_run():
     runs = []
 
@@ -89,7 +110,8 @@ async def test_requests_during_the_quiet_period_join_into_one_run():
     queue = ReconcileQueue(run, debounce=0.05)
     for _ in range(10):
         queue.request(KEY)
-    await asyncio.sleep(0.2)
+    assert queue.waiting == 1
+    await eventually(lambda: queue.idle, what="the run")
     await queue.close()
     assert runs == [KEY]
 
@@ -101,9 +123,23 @@ async def test_an_earlier_trigger_replaces_a_later_requeue():
         runs.append(key)
 
     queue = ReconcileQueue(run, debounce=0.01)
-    queue.request(KEY, 60)
+    queue.request(KEY, 3600)
     queue.request(KEY)
-    await asyncio.sleep(0.1)
+    await eventually(lambda: queue.idle, what="the run")  # never idle if the hour-long requeue still waited
+    await queue.close()
+    assert runs == [KEY]
+
+
+async def test_a_later_requeue_joins_an_earlier_trigger():
+    runs = []
+
+    async def run(key):
+        runs.append(key)
+
+    queue = ReconcileQueue(run, debounce=0.01)
+    queue.request(KEY)
+    queue.request(KEY, 3600)
+    await eventually(lambda: queue.idle, what="the run")
     await queue.close()
     assert runs == [KEY]
 
@@ -112,22 +148,27 @@ async def test_runs_of_one_composition_never_overlap_while_others_run_in_paralle
     active: dict[tuple, int] = {}
     overlap = []
     parallel = []
+    both_started = asyncio.Event()
 
     async def run(key):
         active[key] = active.get(key, 0) + 1
         overlap.append(active[key] > 1)
         parallel.append(sum(active.values()))
-        await asyncio.sleep(0.02)
+        if sum(active.values()) == 2:
+            both_started.set()
+        await asyncio.wait_for(both_started.wait(), 30)  # each first run waits for the other composition's
         active[key] -= 1
 
     queue = ReconcileQueue(run, debounce=0)
     for _ in range(3):
         for key in (KEY, ("env-dev", "other")):
             queue.request(key)
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0)
     async with queue.lock(KEY):  # a kopf handler holding the lock keeps queued runs out
         assert active.get(KEY, 0) == 0
-    await asyncio.sleep(0.2)
+        await asyncio.sleep(0.05)
+        assert active.get(KEY, 0) == 0
+    await eventually(lambda: queue.idle, what="every run")
     await queue.close()
     assert not any(overlap)
     assert max(parallel) == 2
@@ -137,16 +178,17 @@ async def test_a_failed_run_is_retried_with_growing_delays():
     calls = []
 
     async def run(key):
-        calls.append(asyncio.get_running_loop().time())
-        if len(calls) < 3:
+        calls.append(key)
+        if len(calls) < 4:
             raise RuntimeError("API down")
 
-    queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.02, factor=3, cap=1))
+    queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.01, factor=3, cap=0.05))
+    delays = recording_requests(queue)
     queue.request(KEY)
-    await asyncio.sleep(0.4)
+    await eventually(lambda: queue.idle, what="the retries")
     await queue.close()
-    assert len(calls) == 3
-    assert calls[2] - calls[1] > calls[1] - calls[0]
+    assert len(calls) == 4
+    assert delays == [None, 0.01, pytest.approx(0.03), 0.05]
 
 
 def test_backoff_grows_and_is_capped():
@@ -154,19 +196,52 @@ def test_backoff_grows_and_is_capped():
     assert [backoff.delay(n) for n in range(1, 6)] == [1, 2, 4, 5, 5]
 
 
-@pytest.mark.parametrize("requeue", [0.02])
-async def test_a_run_that_asks_for_a_requeue_runs_again(requeue):
+async def test_a_success_resets_the_backoff():
+    outcomes = iter([RuntimeError("down"), None, RuntimeError("down again"), None])
+
+    async def run(key):
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+
+    queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.01, factor=10, cap=60))
+    delays = recording_requests(queue)
+    queue.request(KEY)
+    await eventually(lambda: queue.idle, what="the first failure and its retry")
+    queue.request(KEY)
+    await eventually(lambda: queue.idle, what="the second failure and its retry")
+    await queue.close()
+    assert delays == [None, 0.01, None, 0.01]
+
+
+async def test_a_run_that_asks_for_a_requeue_runs_again():
     calls = []
 
     async def run(key):
         calls.append(key)
-        return requeue if len(calls) == 1 else None
+        return 0.02 if len(calls) == 1 else None
 
     queue = ReconcileQueue(run, debounce=0)
+    delays = recording_requests(queue)
     queue.request(KEY)
-    await asyncio.sleep(0.2)
+    await eventually(lambda: queue.idle, what="the requeued run")
     await queue.close()
     assert calls == [KEY, KEY]
+    assert delays == [None, 0.02]
+
+
+async def test_forgetting_a_composition_drops_its_waiting_run():
+    runs = []
+
+    async def run(key):
+        runs.append(key)
+
+    queue = ReconcileQueue(run, debounce=3600)
+    queue.request(KEY)
+    queue.forget(KEY)
+    await eventually(lambda: queue.idle, what="the cancelled run")
+    await queue.close()
+    assert runs == [] and queue.waiting == 0
 
 
 def test_kopf_logs_in_with_the_kubeconfig_the_engine_uses(tmp_path):

@@ -111,6 +111,11 @@ class ReconcileQueue:
     def waiting(self) -> int:
         return len(self._waiting)
 
+    @property
+    def idle(self) -> bool:
+        """No run waiting for its time or running (what tests and a clean shutdown wait for)."""
+        return all(task.done() for task in self._running)
+
     async def close(self) -> None:
         tasks = list(self._running)
         for task in tasks:
