@@ -18,7 +18,7 @@ from typing import Any
 from dockyard.compose.location import Location
 from dockyard.compose.template import Lookup, substitute_with_unset
 from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP
-from dockyard.errors import InterpolationError, InvalidTemplateError, MissingRequiredError
+from dockyard.errors import ComposeErrors, InterpolationError, InvalidTemplateError, MissingRequiredError
 
 __all__ = ["interpolate"]
 
@@ -35,15 +35,22 @@ def interpolate(
     positions: Mapping[tuple, Location],
     on_unset: Callable[[str], None] | None = None,
 ) -> Any:
-    """A new tree with every string value substituted and cast; ``data`` is left untouched."""
+    """A new tree with every string value substituted and cast; ``data`` is left untouched.
+
+    Every value that cannot be substituted is reported, not only the first (``ComposeErrors``
+    when there are several, in document order).
+    """
     walker = _Walker(lookup, file, positions, on_unset)
     was_enabled = gc.isenabled()
     gc.disable()  # the copy is all new containers, none garbage: spare the cyclic GC its repeated scans
     try:
-        return walker.value(data, (), [_compile(casts)])
+        result = walker.value(data, (), [_compile(casts)])
     finally:
         if was_enabled:
             gc.enable()
+    if walker.errors:
+        raise walker.errors[0] if len(walker.errors) == 1 else ComposeErrors(walker.errors)
+    return result
 
 
 def _compile(casts: Mapping[str, Cast]) -> dict:
@@ -76,6 +83,7 @@ class _Walker:
         self.file = file
         self.positions = positions
         self.on_unset = on_unset
+        self.errors: list[InterpolationError] = []
 
     def value(self, value: Any, path: tuple, states: list[dict]) -> Any:
         if isinstance(value, str):
@@ -101,9 +109,11 @@ class _Walker:
         try:
             result, unset = substitute_with_unset(text, self.lookup)
         except InvalidTemplateError as error:
-            raise self.located(InvalidTemplateError, _invalid_format(path, error), path, error) from None
+            self.errors.append(self.located(InvalidTemplateError, _invalid_format(path, error), path, error))
+            return text
         except MissingRequiredError as error:
-            raise self.located(MissingRequiredError, _while(path, error.message), path, error) from None
+            self.errors.append(self.located(MissingRequiredError, _while(path, error.message), path, error))
+            return text
         if self.on_unset is not None:
             for name in unset:
                 self.on_unset(name)
@@ -113,7 +123,9 @@ class _Walker:
         try:
             return cast(result)
         except ValueError as error:
-            raise self.located(InterpolationError, _while(path, f"failed to cast to expected type: {error}"), path) from None
+            message = _while(path, f"failed to cast to expected type: {error}")
+            self.errors.append(self.located(InterpolationError, message, path))
+            return result
 
     def located(self, kind: type[InterpolationError], message: str, path: tuple,
                 cause: InterpolationError | None = None) -> InterpolationError:

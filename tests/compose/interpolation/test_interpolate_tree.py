@@ -8,7 +8,7 @@ from conftest import load_oracle
 from dockyard.compose.casts import COMPOSE_CASTS, to_boolean, to_float, to_float32, to_int
 from dockyard.compose.interpolate import interpolate
 from dockyard.compose.yamlload import parse_yaml
-from dockyard.errors import InterpolationError, InvalidTemplateError, MissingRequiredError
+from dockyard.errors import ComposeErrors, InterpolationError, InvalidTemplateError, MissingRequiredError
 
 TREE_VECTORS = [v for v in load_oracle("compose-spec/interpolation.json")["vectors"] if "tree_message" in v]
 
@@ -27,6 +27,21 @@ def test_tree_error_text_matches_compose_go(vector):
     assert caught.value.message == vector["tree_message"]
     assert caught.value.path == "myservice.environment.TESTVAR"
     assert caught.value.variable == vector["variable"]
+
+
+def test_every_value_that_cannot_be_interpolated_is_reported_in_document_order():
+    text = (
+        "services:\n  web:\n    image: ${IMAGE:?set IMAGE}\n    command: ${}\n"
+        "    deploy:\n      replicas: ${REPLICAS:-two}\n    environment:\n      TOKEN: ${TOKEN:?set it}\n"
+    )
+    with pytest.raises(ComposeErrors) as caught:
+        run(text, {})
+    assert [(type(e), e.path, e.line) for e in caught.value.errors] == [
+        (MissingRequiredError, "services.web.image", 3),
+        (InvalidTemplateError, "services.web.command", 4),
+        (InterpolationError, "services.web.deploy.replicas", 6),
+        (MissingRequiredError, "services.web.environment.TOKEN", 8),
+    ]
 
 
 def test_errors_carry_file_line_and_column_of_the_value():

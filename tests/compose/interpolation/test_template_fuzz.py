@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from dockyard.compose.casts import COMPOSE_CASTS
 from dockyard.compose.interpolate import interpolate
 from dockyard.compose.template import extract_variables, substitute
-from dockyard.errors import InterpolationError
+from dockyard.errors import ComposeError, InterpolationError
 
 PIECES = st.sampled_from(["$", "$$", "${", "}", "{", "FOO", "BAR", "UNSET", ":-", "-", ":?", "?", ":+", "+",
                           "x", " ", "\n", "_", "1", "é", '"', "#"])
@@ -32,5 +32,7 @@ def test_interpolate_returns_a_tree_or_a_located_error(service):
     tree = {"services": {"web": {"deploy": dict(service), **service}}}
     try:
         assert isinstance(interpolate(tree, ENV.get, casts=COMPOSE_CASTS, file="c.yaml", positions={}), dict)
-    except InterpolationError as error:
-        assert error.path and error.path.startswith("services.web")
+    except ComposeError as error:
+        for each in getattr(error, "errors", [error]):
+            assert isinstance(each, InterpolationError)
+            assert each.path and each.path.startswith("services.web")
