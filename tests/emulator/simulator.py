@@ -520,9 +520,14 @@ class Simulator:
         if meta.get("deletionTimestamp"):
             return
         revision = template_hash(spec.get("template") or {})
+        eligible = self._nodes_matching(((spec.get("template") or {}).get("spec") or {}).get("nodeSelector") or {})
+        pods = self._pods_of(ds)
+        for pod in pods:
+            if (pod.get("spec") or {}).get("nodeName") not in eligible:  # the node no longer fits the selector
+                self.store.delete(self._rt("", "v1", "pods"), meta["namespace"], pod["metadata"]["name"])
         pods = self._pods_of(ds)
         by_node = {(p.get("spec") or {}).get("nodeName"): p for p in pods}
-        for node in NODES:
+        for node in eligible:
             if node not in by_node:
                 self._create_pod(ds, f"{meta['name']}-{_suffix()}", spec.get("template") or {},
                                  {"controller-revision-hash": revision}, node=node, component="daemonset-controller")
@@ -534,10 +539,17 @@ class Simulator:
         updated = sum(1 for p in pods
                       if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == revision)
         self._write_status(self._rt("apps", "v1", "daemonsets"), ds, {
-            "observedGeneration": meta.get("generation", 1), "desiredNumberScheduled": len(NODES),
+            "observedGeneration": meta.get("generation", 1), "desiredNumberScheduled": len(eligible),
             "currentNumberScheduled": len(pods), "numberMisscheduled": 0, "numberReady": ready,
             "numberAvailable": ready, "updatedNumberScheduled": updated,
-            **({"numberUnavailable": len(NODES) - ready} if ready < len(NODES) else {})}, CONTROLLER)
+            **({"numberUnavailable": len(eligible) - ready} if ready < len(eligible) else {})}, CONTROLLER)
+
+    def _nodes_matching(self, selector: dict[str, str]) -> list[str]:
+        """The fake nodes whose labels carry every ``nodeSelector`` pair (a DaemonSet runs on those only)."""
+        rt = self._rt("", "v1", "nodes")
+        labels = {name: ((self.store.peek(rt, "", name) or {}).get("metadata") or {}).get("labels") or {}
+                  for name in NODES}
+        return [name for name in NODES if all(labels[name].get(k) == v for k, v in selector.items())]
 
     def _job(self, job: dict[str, Any]) -> None:
         meta, spec = job["metadata"], job.get("spec") or {}

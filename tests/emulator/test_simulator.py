@@ -103,6 +103,29 @@ def test_a_daemonset_runs_one_pod_per_node(cluster, kube_client):
     assert kube_client.get(DaemonSet, "agent", namespace="default").status.numberReady == 3
 
 
+def test_a_daemonset_runs_only_on_nodes_its_node_selector_matches(cluster, kube_client):
+    def agent(node_selector: dict) -> DaemonSet:
+        return DaemonSet.from_dict({"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                    "metadata": {"name": "agent", "namespace": "default"},
+                                    "spec": {"selector": {"matchLabels": {"app": "agent"}},
+                                             "template": {"metadata": {"labels": {"app": "agent"}},
+                                                          "spec": {"nodeSelector": node_selector, "containers": [
+                                                              {"name": "a", "image": "agent:1"}]}}}})
+
+    def nodes() -> list[str]:
+        return sorted(p.spec.nodeName for p in kube_client.list(Pod, namespace="default", labels={"app": "agent"}))
+
+    kube_client.apply(agent({"kubernetes.io/hostname": "node-2"}), field_manager="test")
+    cluster.settle()
+    assert nodes() == ["node-2"]
+    assert kube_client.get(DaemonSet, "agent", namespace="default").status.desiredNumberScheduled == 1
+
+    kube_client.apply(agent({"example.com/no-such-node": "true"}), field_manager="test")
+    cluster.settle()
+    assert nodes() == []
+    assert kube_client.get(DaemonSet, "agent", namespace="default").status.desiredNumberScheduled == 0
+
+
 def test_a_statefulset_gets_ordered_pods_and_claims(cluster, kube_client):
     kube_client.create(StatefulSet.from_dict({
         "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "db", "namespace": "default"},
