@@ -97,3 +97,17 @@ def test_a_service_env_file_configmap_and_a_config_under_one_name_is_an_error():
     with pytest.raises(TranslationError, match="two different ConfigMap objects would both be named 'demo-x-env'"):
         render(service("demo-x", env_files=(EnvFile(path="/project/a.env", values={"A": "1"}),), configs=(FileReference(source="x-env"),)),
                configs={"x-env": FileObject(key="x-env", name="demo_x-env", content="hi")})
+
+
+def test_a_compose_secret_reaches_no_other_object_not_even_as_an_unkeyed_hash():
+    def others(content: bytes) -> list[dict]:
+        rendered = render(service(secrets=(FileReference(source="api_key"),), configs=(FileReference(source="site"),)),
+                          secrets={"api_key": FileObject(key="api_key", name="demo_api_key", file="/project/key.txt")},
+                          configs={"site": FileObject(key="site", name="demo_site", content="server {}")},
+                          files={"/project/key.txt": content})
+        return [o for o in rendered.objects if o["kind"] != "Secret"]
+
+    assert others(b"hunter2") == others(b"hunter3")  # the reconciler's keyed config-digest rolls the pods instead
+    template = one(render(service(configs=(FileReference(source="site"),)),
+                          configs={"site": FileObject(key="site", name="demo_site", content="server {}")}), "Deployment")
+    assert "dockyard.dev/content-digest" in template["spec"]["template"]["metadata"]["annotations"]

@@ -21,3 +21,22 @@ def test_the_digest_depends_on_the_key_and_contains_no_value():
 def test_a_missing_key_digests_differently_from_an_empty_value():
     key = b"k" * 32
     assert config_digest(key, {}, {}, {"A"}, set()) != config_digest(key, {"A": ""}, {}, {"A"}, set())
+
+
+def test_a_mounted_compose_secret_rolls_its_pods_through_the_keyed_digest_only():
+    from dockyard.compose.model import FileObject, FileReference, Project, Service
+    from dockyard.manifests.result import ANNOTATION_CONFIG_DIGEST, Environment
+    from dockyard.manifests.translate import translate
+    from dockyard.reconcile.engine import stamp_digests
+    from dockyard.reconcile.environments import EnvironmentState
+
+    def digest(content: bytes, key: bytes = b"k" * 32) -> str:
+        project = Project(name="demo", working_dir="/p", services={"web": Service(
+            name="web", image="nginx", secrets=(FileReference(source="api_key"),))},
+            secrets={"api_key": FileObject(key="api_key", name="demo_api_key", file="/p/key.txt")}, files={"/p/key.txt": content})
+        rendered = stamp_digests(translate(project, Environment("dev", composition="demo")), EnvironmentState("dev", digest_key=key))
+        deployment = next(o for o in rendered.objects if o["kind"] == "Deployment")
+        return deployment["spec"]["template"]["metadata"]["annotations"][ANNOTATION_CONFIG_DIGEST]
+
+    assert digest(b"hunter2") == digest(b"hunter2") != digest(b"hunter3")
+    assert digest(b"hunter2") != digest(b"hunter2", key=b"x" * 32)

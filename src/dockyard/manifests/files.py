@@ -208,34 +208,29 @@ def _file_mount(ctx: Context, section: str, obj: FileObject, ref: FileReference,
 ANNOTATION_CONTENT_DIGEST = "dockyard.dev/content-digest"
 
 
-def _referenced(pod: Mapping[str, Any]) -> list[tuple[str, str]]:
-    refs = []
-    for volume in pod.get("volumes") or []:
-        if "configMap" in volume:
-            refs.append(("ConfigMap", volume["configMap"]["name"]))
-        elif "secret" in volume:
-            refs.append(("Secret", volume["secret"]["secretName"]))
-    for container in pod["containers"]:
-        for source in container.get("envFrom") or []:
-            if "configMapRef" in source:
-                refs.append(("ConfigMap", source["configMapRef"]["name"]))
-    return sorted(set(refs))
+def _referenced_config_maps(pod: Mapping[str, Any]) -> list[str]:
+    names = {volume["configMap"]["name"] for volume in pod.get("volumes") or [] if "configMap" in volume}
+    names |= {source["configMapRef"]["name"] for container in pod["containers"]
+              for source in container.get("envFrom") or [] if "configMapRef" in source}
+    return sorted(names)
 
 
 def stamp_content_digest(workload: dict[str, Any], rendered: Mapping[tuple[str, str], dict[str, Any]]) -> None:
-    """Annotate the pod template with a digest of the ConfigMaps/Secrets dockyard renders for it.
+    """Annotate the pod template with a digest of the ConfigMaps dockyard renders for it.
 
     Kubernetes does not restart pods when a mounted ConfigMap changes; a changed digest changes
-    the template, so editing a bind-mounted file or an env_file rolls the service. Objects that
-    dockyard does not render (external ones, ``env-secret``) are not part of it: the reconciler's
-    config digest covers env-level values.
+    the template, so editing a bind-mounted file or an env_file rolls the service. Secrets are
+    never part of it: an unkeyed hash of a secret in a Deployment would let anyone who reads
+    Deployments test guesses of it. The reconciler folds the rendered Secrets a pod mounts into
+    its keyed ``dockyard.dev/config-digest`` instead (``reconcile/digest.py``), as it does for
+    env-level values.
     """
     import hashlib
     import json
 
     pod_template = workload["spec"]["template"]
-    contents = [(kind, name, rendered[(kind, name)].get("data"), rendered[(kind, name)].get("binaryData"))
-                for kind, name in _referenced(pod_template["spec"]) if (kind, name) in rendered]
+    contents = [("ConfigMap", name, rendered[("ConfigMap", name)].get("data"), rendered[("ConfigMap", name)].get("binaryData"))
+                for name in _referenced_config_maps(pod_template["spec"]) if ("ConfigMap", name) in rendered]
     if not contents:
         return
     digest = hashlib.sha256(json.dumps(contents, sort_keys=True).encode()).hexdigest()[:16]

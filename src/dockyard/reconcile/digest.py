@@ -41,12 +41,19 @@ def config_digest(
     secret: Mapping[str, str],
     config_keys: frozenset[str] | set[str],
     secret_keys: frozenset[str] | set[str],
+    shipped_secrets: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
-    """Keyed digest of the referenced values; a missing key digests differently from an empty value."""
-    material = {
+    """Keyed digest of the referenced values; a missing key digests differently from an empty value.
+
+    ``shipped_secrets``: the data of the compose secrets dockyard renders and the pod mounts (by
+    Secret name), so a changed secret file rolls the pods without an unkeyed hash of it anywhere.
+    """
+    material: dict = {
         "config": {k: config.get(k) for k in sorted(config_keys)},
         "secret": {k: secret.get(k) for k in sorted(secret_keys)},
     }
+    if shipped_secrets:
+        material["shipped"] = dict(shipped_secrets)
     payload = json.dumps(material, sort_keys=True, separators=(",", ":")).encode()
     return "hmac-sha256:" + hmac.new(key, payload, hashlib.sha256).hexdigest()[:32]
 

@@ -176,19 +176,28 @@ def _pod_template(obj: dict) -> dict | None:
     return spec.get("template")
 
 
+def _mounted(template: dict | None, secrets: Mapping[str, Any]) -> dict[str, Any]:
+    """The rendered Secrets (name -> data) a pod template mounts."""
+    volumes = ((template or {}).get("spec") or {}).get("volumes") or []
+    names = {v["secret"]["secretName"] for v in volumes if "secret" in v}
+    return {name: secrets[name] for name in sorted(names) if name in secrets}
+
+
 def stamp_digests(rendered: Rendered, env: environments.EnvironmentState) -> Rendered:
     """Rendered with the config-digest annotation on the pod template of every referencing service."""
     by_workload = {(s.workload.kind, s.workload.name): s for s in rendered.services.values()}
+    secrets = {o["metadata"]["name"]: o.get("data") or {} for o in rendered.objects if o.get("kind") == "Secret"}
     objects = []
     for obj in rendered.objects:
         service = by_workload.get((obj.get("kind"), (obj.get("metadata") or {}).get("name")))
-        if service and (service.config_keys or service.secret_keys):
+        shipped = _mounted(_pod_template(obj), secrets) if service else {}
+        if service and (service.config_keys or service.secret_keys or shipped):
             obj = copy.deepcopy(obj)
             template = _pod_template(obj)
             if template is not None:
                 annotations = template.setdefault("metadata", {}).setdefault("annotations", {})
                 annotations[ANNOTATION_CONFIG_DIGEST] = config_digest(
-                    env.digest_key, env.config, env.secret, service.config_keys, service.secret_keys)
+                    env.digest_key, env.config, env.secret, service.config_keys, service.secret_keys, shipped)
         objects.append(obj)
     return Rendered(rendered.environment, tuple(objects), rendered.services, rendered.warnings)
 
