@@ -1,3 +1,5 @@
+"""Container mapping: image/build, entrypoint/command, environment and env_file, security context, pod-level fields, GPUs."""
+
 import pytest
 
 from dockyard.compose.model import Build, DeviceRequest, EnvFile, Resource, Resources, Deploy

@@ -1,3 +1,5 @@
+"""Shipped content: compose configs/secrets as ConfigMaps/Secrets, their mounts, name collisions, and what the content digest may hash."""
+
 import base64
 
 import pytest

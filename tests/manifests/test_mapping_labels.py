@@ -1,3 +1,5 @@
+"""Labels and annotations: dockyard's standard labels, compose labels split by Kubernetes syntax, reserved keys."""
+
 from dockyard.compose.model import ServiceVolume, Volume
 from dockyard.manifests.labels import split_user_labels
 from manifest_builders import env, one, render, service

@@ -1,3 +1,5 @@
+"""Compose names to DNS-1035 names: normalising, hash-shortening, collisions, ConfigMap keys."""
+
 import pytest
 
 from dockyard.errors import TranslationError

@@ -1,3 +1,5 @@
+"""Apply order, depends_on kept for the reconciler, dependency cycles, byte-identical output."""
+
 import pytest
 
 from dockyard.compose.model import Dependency, FileObject, FileReference, ServiceVolume, Volume

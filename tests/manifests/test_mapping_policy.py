@@ -1,3 +1,5 @@
+"""The security baseline: node-access keys are errors naming the key and the safer alternative, unless allowed."""
+
 import pytest
 
 from dockyard.errors import PolicyError

@@ -1,3 +1,5 @@
+"""Healthchecks to readiness, liveness and startup probes (CMD, CMD-SHELL, NONE, durations, start_period)."""
+
 import pytest
 
 from dockyard.compose.model import Healthcheck

@@ -1,3 +1,5 @@
+"""CPU/memory quantities (exact, never 0), limits and requests, reservations above limits."""
+
 import pytest
 
 from dockyard.compose.model import Deploy, Resource, Resources

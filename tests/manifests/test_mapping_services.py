@@ -1,3 +1,5 @@
+"""Discovery: a Service per compose service (headless without ports), target and published ports, aliases."""
+
 import pytest
 
 from dockyard.compose.model import Deploy, Port, ServiceNetwork

@@ -1,3 +1,5 @@
+"""Storage: PVCs for named volumes, external claims, emptyDirs, bind mounts as ConfigMaps, hostPath policy."""
+
 import base64
 
 import pytest

@@ -1,3 +1,5 @@
+"""Workloads: Deployment/Job/DaemonSet choice, replicas, rollout strategy, node selectors, namespace."""
+
 import pytest
 
 from dockyard.compose.model import Deploy, Placement, RestartPolicy, ServiceVolume, UpdateConfig, Volume
