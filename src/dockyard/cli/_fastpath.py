@@ -2,8 +2,9 @@
 
 Importing typer (and click, rich's hooks ...) and building the command costs about half again
 as much as the whole ``config`` run on a 2-service file (475M instead of 325M instructions with
-typer 0.24; typer 0.29 also imported pydantic). ``run`` parses the plain forms of these two commands' options
-from the tables below and calls the same bodies (``_project.py``) as the typer commands. Anything
+typer 0.24; typer 0.29 also imported pydantic). ``run`` parses the plain forms of these two
+commands' options from the tables below and calls the same bodies (``_project.py``) as the typer
+commands. Anything
 else (``--help``, an unknown or combined option, a value that looks like an option, an invalid
 ``--format``, shell completion) returns ``None`` and typer handles the command line, so usage
 messages and errors stay typer's. ``tests/compose/cli/test_fast_path.py`` checks these tables
