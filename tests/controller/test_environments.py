@@ -24,6 +24,24 @@ services:
 """
 
 
+AGENT = """
+  agent:
+    image: shop/agent:1
+    deploy:
+      mode: global
+"""
+
+
+def pods(kube) -> dict[str, int]:
+    """Running (not terminating) pods per compose service."""
+    counts: dict[str, int] = {}
+    for pod in kube.store_list("Pod", "env-dev"):
+        if not pod["metadata"].get("deletionTimestamp"):
+            service = (pod["metadata"].get("labels") or {}).get("dockyard.dev/service", "?")
+            counts[service] = counts.get(service, 0) + 1
+    return counts
+
+
 def environment(kube, name: str = "dev") -> dict:
     return kube.store_get("Environment", name, None, GROUP_VERSION) or {}
 
@@ -85,28 +103,49 @@ def test_dropping_isolation_and_quota_removes_the_network_policy_and_the_quota(k
 
 
 def test_suspending_scales_every_workload_to_zero_and_resuming_restores_the_replicas(kube, controller):
+    kube.simulator.enabled = True  # pods come and go as the Deployment and DaemonSet controllers would
     put_environment(kube)
     wait_until(lambda: environment_ready(kube), what="Environment Ready")
-    put_composition(kube, APP)
+    put_composition(kube, APP + AGENT)
     wait_until(lambda: reconciled(kube), what="Reconciled")
     assert replicas(kube) == {"web": 3, "worker": 1}
+    wait_until(lambda: pods(kube) == {"web": 3, "worker": 1, "agent": 3}, what="every pod running")
 
     put_environment(kube, suspended=True)
-    wait_until(lambda: replicas(kube) == {"web": 0, "worker": 0}, what="every Deployment at 0")
-    quiet(kube)
+    wait_until(lambda: pods(kube) == {}, what="no pod left")
+    quiet(kube, controller)
 
     web = kube.store_get("Deployment", "web", "env-dev")
     assert web["metadata"]["annotations"][ANNOTATION_SUSPENDED_REPLICAS] == "3"
     assert replicas(kube) == {"web": 0, "worker": 0}  # the composition's own reconciles left them alone
+    assert pods(kube) == {}
     assert environment_ready(kube)["status"]["suspended"] is True
 
     put_environment(kube, suspended=False)
-    wait_until(lambda: replicas(kube) == {"web": 3, "worker": 1}, what="replicas restored")
-    quiet(kube)
+    wait_until(lambda: pods(kube) == {"web": 3, "worker": 1, "agent": 3}, what="every pod back")
+    quiet(kube, controller)
 
     web = kube.store_get("Deployment", "web", "env-dev")
     assert ANNOTATION_SUSPENDED_REPLICAS not in (web["metadata"].get("annotations") or {})
     assert replicas(kube) == {"web": 3, "worker": 1}
+    agent = kube.store_get("DaemonSet", "agent", "env-dev")
+    assert not agent["spec"]["template"]["spec"].get("nodeSelector")  # a merge patch leaves {}
+    assert ANNOTATION_SUSPENDED_REPLICAS not in (agent["metadata"].get("annotations") or {})
+
+
+def test_a_job_is_suspended_with_its_environment_and_resumed_with_it(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: environment_ready(kube), what="Environment Ready")
+    put_composition(kube, "services:\n  migrate:\n    image: shop/migrate:1\n    restart: \"no\"\n")
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+
+    put_environment(kube, suspended=True)
+    wait_until(lambda: kube.store_get("Job", "migrate", "env-dev")["spec"].get("suspend") is True, what="suspended")
+    put_environment(kube, suspended=False)
+
+    wait_until(lambda: kube.store_get("Job", "migrate", "env-dev")["spec"].get("suspend") is False, what="resumed")
+    job = kube.store_get("Job", "migrate", "env-dev")
+    assert ANNOTATION_SUSPENDED_REPLICAS not in (job["metadata"].get("annotations") or {})
 
 
 def test_deleting_an_environment_deletes_its_namespace_before_releasing_the_finalizer(kube, controller):

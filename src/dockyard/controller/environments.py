@@ -11,8 +11,9 @@ it (level-based, idempotent) means:
 4. the NetworkPolicy admits traffic from the environment itself and from namespaces or pods labelled
    ``dockyard.dev/connected-environment: <name>`` and, by selecting every pod, denies other namespaces
    (removed when ``spec.networkIsolation`` is false);
-5. ``spec.suspended`` scales every Deployment to 0 and suspends every unfinished Job, remembering the
-   previous replicas in an annotation; resuming restores them.
+5. ``spec.suspended`` scales every Deployment to 0, suspends every unfinished Job and keeps every
+   DaemonSet off all nodes (a ``nodeSelector`` no node matches), remembering the previous replicas
+   in an annotation; resuming restores them.
 
 Deleting the Environment deletes its namespace (kopf's finalizer keeps the Environment until the
 namespace is gone). The objects are written with their own field manager, ``dockyard-environment``, so
@@ -31,6 +32,8 @@ FIELD_MANAGER = "dockyard-environment"
 LABEL_CONNECTED = "dockyard.dev/connected-environment"
 ANNOTATION_SUSPENDED_REPLICAS = "dockyard.dev/suspended-replicas"
 JOB_MARKER = "job"  # the annotation's value on a Job dockyard suspended
+DAEMONSET_MARKER = "daemonset"  # ... and on a DaemonSet, kept off every node by the node selector below
+NODE_SELECTOR_SUSPENDED = "dockyard.dev/suspended"  # a node label no node has
 CONFIG_NAME = "env-config"
 SECRET_NAME = "env-secret"
 QUOTA_NAME = "dockyard-quota"
@@ -184,26 +187,33 @@ def _suspend_patch(obj: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     spec = obj.get("spec", {})
     if obj["kind"] == "Deployment":
-        replicas = spec.get("replicas", 1)
-        if not replicas:
+        if not spec.get("replicas", 1):
             return None
-        return {"metadata": {"annotations": {ANNOTATION_SUSPENDED_REPLICAS: str(replicas)}}, "spec": {"replicas": 0}}
-    if spec.get("suspend") or _job_finished(obj):
+        remembered, change = str(spec.get("replicas", 1)), {"replicas": 0}
+    elif obj["kind"] == "DaemonSet":
+        off_every_node = {"nodeSelector": {NODE_SELECTOR_SUSPENDED: "true"}}
+        remembered, change = DAEMONSET_MARKER, {"template": {"spec": off_every_node}}
+    elif spec.get("suspend") or _job_finished(obj):
         return None
-    return {"metadata": {"annotations": {ANNOTATION_SUSPENDED_REPLICAS: JOB_MARKER}}, "spec": {"suspend": True}}
+    else:
+        remembered, change = JOB_MARKER, {"suspend": True}
+    return {"metadata": {"annotations": {ANNOTATION_SUSPENDED_REPLICAS: remembered}}, "spec": change}
 
 
 def _resume_patch(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     remembered = _annotations(obj).get(ANNOTATION_SUSPENDED_REPLICAS)
     if remembered is None:
         return None
-    forget = {"annotations": {ANNOTATION_SUSPENDED_REPLICAS: None}}
     if obj["kind"] == "Deployment":
-        return {"metadata": forget, "spec": {"replicas": int(remembered) if remembered.isdigit() else 1}}
-    return {"metadata": forget, "spec": {"suspend": False}}
+        change: dict[str, Any] = {"replicas": int(remembered) if remembered.isdigit() else 1}
+    elif obj["kind"] == "DaemonSet":
+        change = {"template": {"spec": {"nodeSelector": {NODE_SELECTOR_SUSPENDED: None}}}}
+    else:
+        change = {"suspend": False}
+    return {"metadata": {"annotations": {ANNOTATION_SUSPENDED_REPLICAS: None}}, "spec": change}
 
 
-WORKLOADS = (("apps/v1", "Deployment"), ("batch/v1", "Job"))
+WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "DaemonSet"), ("batch/v1", "Job"))
 
 
 async def _patch_workloads(client, namespace: str, patch_for) -> int:
@@ -218,7 +228,7 @@ async def _patch_workloads(client, namespace: str, patch_for) -> int:
 
 
 async def suspend_workloads(client, namespace: str) -> int:
-    """Scale every Deployment to 0 and suspend every unfinished Job, remembering what they were."""
+    """Scale every Deployment to 0, suspend every unfinished Job, keep every DaemonSet off all nodes."""
     return await _patch_workloads(client, namespace, _suspend_patch)
 
 
