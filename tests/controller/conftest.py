@@ -24,8 +24,11 @@ T = TypeVar("T")
 GROUP_VERSION = "dockyard.dev/v1alpha1"
 
 
-def wait_until(probe: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy; fail with the last value after ``timeout``."""
+def wait_until(probe: Callable[[], T], timeout: float = 60.0, what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy; fail with the last value after ``timeout``.
+
+    The timeout only matters when the code is broken: under a loaded machine a run may take seconds.
+    """
     deadline = time.monotonic() + timeout
     value = probe()
     while not value:
@@ -34,18 +37,6 @@ def wait_until(probe: Callable[[], T], timeout: float = 20.0, what: str = "condi
         time.sleep(0.05)
         value = probe()
     return value
-
-
-def quiet(kube, period: float = 0.4, timeout: float = 20.0) -> None:
-    """Wait until the controller has made no request for ``period`` seconds (its triggered runs are done)."""
-    seen = [len(kube.requests), time.monotonic()]
-
-    def settled() -> bool:
-        if len(kube.requests) != seen[0]:
-            seen[:] = [len(kube.requests), time.monotonic()]
-        return time.monotonic() - seen[1] >= period
-
-    wait_until(settled, timeout, what="a quiet controller")
 
 
 class Controller:
@@ -67,15 +58,31 @@ class Controller:
 
     def start(self) -> Controller:
         self._thread.start()
-        assert self._ready.wait(20), "the operator did not become ready"
+        assert self._ready.wait(60), "the operator did not become ready"
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(30)
+        self._thread.join(60)
         assert not self._thread.is_alive(), "the operator did not stop"
         if self._error is not None:
             raise self._error
+
+
+def quiet(kube, *controllers: Controller, period: float = 0.5, timeout: float = 60.0) -> None:
+    """Wait until ``controllers`` have no run waiting or running and have made no request for ``period`` s.
+
+    The idle queues cover runs the controller already knows about; the quiet period covers the watch
+    events still on their way to it.
+    """
+    seen = [len(kube.requests), time.monotonic()]
+
+    def settled() -> bool:
+        if len(kube.requests) != seen[0] or not all(c.state.queue.idle for c in controllers):
+            seen[:] = [len(kube.requests), time.monotonic()]
+        return time.monotonic() - seen[1] >= period
+
+    wait_until(settled, timeout, what="a quiet controller")
 
 
 def options(**overrides: Any) -> ControllerOptions:

@@ -45,7 +45,7 @@ def workload_writes(kube) -> list[tuple[str, str]]:
 
 def settle(kube, controller):
     wait_until(lambda: reconciled(kube), what="Reconciled")
-    quiet(kube)
+    quiet(kube, controller)
 
 
 def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, controller):

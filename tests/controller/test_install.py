@@ -107,7 +107,7 @@ def test_the_controller_command_serves_its_liveness_endpoint_and_stops_on_sigter
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env=os.environ | {"PYTHONUNBUFFERED": "1"})
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -119,7 +119,7 @@ def test_the_controller_command_serves_its_liveness_endpoint_and_stops_on_sigter
         assert answer.status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
 
 

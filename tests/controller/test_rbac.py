@@ -110,7 +110,7 @@ def test_the_cluster_role_covers_every_call_the_controller_makes_and_lists_nothi
     crashing_pod(kube)
     kube.store_put({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "env-config", "namespace": "env-dev"},
                     "data": {"GREETING": "hey"}})
-    quiet(kube)
+    quiet(kube, controller)
 
     put_composition(kube, V2, prune_volumes=True)
     wait_until(lambda: reconciled(kube) and composition(kube)["metadata"]["generation"] == 2, what="V2 applied")
@@ -128,7 +128,7 @@ def test_the_cluster_role_covers_every_call_the_controller_makes_and_lists_nothi
     wait_until(lambda: not composition(kube), what="the Composition to go")
     kube.store_delete("Environment", "dev")
     wait_until(lambda: kube.store_get("Namespace", "env-dev") is None, what="the namespace to go")
-    quiet(kube)
+    quiet(kube, controller)
 
     made, granted = calls_made(kube), role_rules()
     assert sorted(made - granted) == [], f"calls the ClusterRole does not allow: {sorted(made - granted)}"

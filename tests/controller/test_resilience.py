@@ -61,7 +61,7 @@ def test_a_controller_process_killed_mid_reconcile_converges_when_another_starts
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
     try:
         put_environment(kube)
-        wait_until(lambda: kube.store_get("Namespace", "env-dev"), timeout=60, what="the victim creating env-dev")
+        wait_until(lambda: kube.store_get("Namespace", "env-dev"), timeout=120, what="the victim creating env-dev")
         put_composition(kube, APP)
         wait_until(lambda: stalled.hits >= 1, what="the stalled apply")
     finally:

@@ -113,8 +113,8 @@ class ReconcileQueue:
 
     @property
     def idle(self) -> bool:
-        """No run waiting for its time or running (what tests and a clean shutdown wait for)."""
-        return all(task.done() for task in self._running)
+        """No run waiting for its time, none running, no lock held by a kopf handler's run."""
+        return all(task.done() for task in self._running) and not any(lock.locked() for lock in self._locks.values())
 
     async def close(self) -> None:
         tasks = list(self._running)
