@@ -106,8 +106,8 @@ def _removed_secret_keys(rendered: Rendered, live: Iterable[Mapping[str, Any]],
     line that uses the variable, so the last good version keeps running.
     """
     env = rendered.environment
-    read_before = {key for obj in live if (obj.get("metadata", {}).get("labels") or {}).get(LABEL_COMPOSITION)
-                   == env.composition for kind, name, key, _ in _key_refs(obj) if (kind, name) == ("Secret", ENV_SECRET)}
+    ours = [o for o in live if (o.get("metadata", {}).get("labels") or {}).get(LABEL_COMPOSITION) == env.composition]
+    read_before = {key for o in ours for kind, name, key, _ in _key_refs(o) if (kind, name) == ("Secret", ENV_SECRET)}
     for warning in rendered.warnings:
         unset = _UNSET.match(warning.message)
         if unset and unset.group(1) in read_before and unset.group(1) not in secret_keys:
