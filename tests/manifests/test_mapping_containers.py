@@ -110,3 +110,10 @@ def test_gpu_reservations_become_nvidia_gpu_limits(validate_objects):
     assert container(rendered)["resources"] == {"limits": {"nvidia.com/gpu": "2"}}
     assert container(render(service(gpus=(DeviceRequest(count=1, capabilities=("gpu",)),))))["resources"]["limits"]["nvidia.com/gpu"] == "1"
     validate_objects(rendered.objects)
+
+
+def test_a_sysctl_outside_the_kubelet_safe_set_is_warned_about_and_a_safe_one_is_not():
+    rendered = render(service(sysctls={"net.core.somaxconn": "1024", "net.ipv4.tcp_keepalive_time": "60"}))
+    assert [w.path for w in rendered.warnings] == ["services.web.sysctls.net.core.somaxconn"]
+    assert "SysctlForbidden" in rendered.warnings[0].message
+    assert len(one(rendered, "Deployment")["spec"]["template"]["spec"]["securityContext"]["sysctls"]) == 2

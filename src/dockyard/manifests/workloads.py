@@ -23,6 +23,14 @@ from .probes import SECOND
 APPS = "apps/v1"
 BATCH = "batch/v1"
 _CONSTRAINT = re.compile(r"^node\.labels\.([^=!\s]+)\s*==\s*(\S+)$")
+# The kubelet's default allowlist (pkg/kubelet/sysctl/safe_sysctls.go): 1.27 added ip_local_reserved_ports,
+# 1.29 the tcp_keepalive_*/tcp_fin_timeout ones, 1.32 tcp_rmem/tcp_wmem; older kubelets reject those.
+SAFE_SYSCTLS = frozenset({
+    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range",
+    "net.ipv4.ip_unprivileged_port_start", "net.ipv4.ip_local_reserved_ports", "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+})
 _PLATFORM_ARCH = {"amd64": "amd64", "x86_64": "amd64", "arm64": "arm64", "aarch64": "arm64", "arm": "arm",
                   "386": "386", "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}
 
@@ -137,6 +145,9 @@ def _pod_security_context(ctx: Context, service: Service) -> dict[str, Any]:
     security: dict[str, Any] = {}
     if service.sysctls:
         security["sysctls"] = [{"name": k, "value": str(service.sysctls[k])} for k in sorted(service.sysctls)]
+    for key in sorted(k for k in service.sysctls if k not in SAFE_SYSCTLS):
+        ctx.warn(("services", service.name, "sysctls", key), f"sysctl {key} is not in Kubernetes' safe set: the kubelet "
+                 "rejects the pod (SysctlForbidden) unless the node allows it (--allowed-unsafe-sysctls)", service.name)
     groups = [g for g in service.group_add if str(g).isdigit()]
     if groups:
         security["supplementalGroups"] = [int(g) for g in groups]
