@@ -128,10 +128,10 @@ def profile(workdir: Path) -> None:
         print(f"  {cumulative:>9}  {name}")
     code = (
         "import cProfile, pstats, sys, io;"
-        "from dockyard.cli.main import app;"
+        "from dockyard.cli.main import main;"
         "sys.argv=['dockyard','config','-f',sys.argv[1],'--format','json'];"
         "out=io.StringIO(); p=cProfile.Profile(); p.enable()\n"
-        "try:\n    app(standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "main()\n"
         "p.disable(); s=pstats.Stats(p, stream=sys.stderr); s.sort_stats('cumulative').print_stats(25)"
     )
     run = subprocess.run(

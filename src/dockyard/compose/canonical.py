@@ -689,11 +689,13 @@ def _omit_false(node: Any) -> None:
             if not str(key).startswith("x-"):
                 del node[key]
         for key, value in node.items():
-            if not str(key).startswith("x-") and key not in _USER_MAPS:
+            # only containers can hold a false to drop: no call for the (many) scalars
+            if isinstance(value, (dict, list)) and key not in _USER_MAPS and not str(key).startswith("x-"):
                 _omit_false(value)
     elif isinstance(node, list):
         for item in node:
-            _omit_false(item)
+            if isinstance(item, (dict, list)):
+                _omit_false(item)
 
 
 def typed(tree: dict) -> dict:
