@@ -46,3 +46,15 @@ def test_plan_reports_input_errors_like_render(tmp_path):
     path.write_text("services:\n  a_b:\n    image: x\n  a.b:\n    image: y\n")
     result = _plan("-f", path)
     assert result.exit_code == 1 and "both become the Kubernetes name 'a-b'" in result.stderr
+
+
+def test_plan_describes_jobs_daemonsets_and_aliases(tmp_path):
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  migrate:\n    image: app\n    restart: 'on-failure:3'\n  agent:\n    image: agent\n"
+                    "    deploy: {mode: global}\n  web:\n    image: web\n    expose: ['3000']\n"
+                    "    networks:\n      default:\n        aliases: [www]\n")
+    result = _plan("-f", path)
+    assert result.exit_code == 0, result.output
+    for text in ("Job migrate", "run to completion (backoffLimit 3)", "DaemonSet agent", "one per node",
+                 "web.env-dev.svc: 3000→3000/tcp", "www.env-dev.svc: 3000→3000/tcp"):
+        assert text in result.stdout, text
