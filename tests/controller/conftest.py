@@ -70,15 +70,15 @@ class Controller:
 
 
 def quiet(kube, *controllers: Controller, period: float = 0.5, timeout: float = 60.0) -> None:
-    """Wait until ``controllers`` have no run waiting or running and have made no request for ``period`` s.
+    """Wait until ``controllers`` have no run running or due soon and have made no request for ``period`` s.
 
-    The idle queues cover runs the controller already knows about; the quiet period covers the watch
-    events still on their way to it.
+    The idle queues cover runs the controller already knows about (a requeue of a progressing
+    composition, seconds away, does not count); the quiet period covers watch events on their way.
     """
     seen = [len(kube.requests), time.monotonic()]
 
     def settled() -> bool:
-        if len(kube.requests) != seen[0] or not all(c.state.queue.idle for c in controllers):
+        if len(kube.requests) != seen[0] or not all(c.state.queue.idle() for c in controllers):
             seen[:] = [len(kube.requests), time.monotonic()]
         return time.monotonic() - seen[1] >= period
 

@@ -77,6 +77,8 @@ def test_editing_one_service_writes_only_that_services_workload(kube, controller
     assert workload_writes(kube) == [("apply", "api")]
     images = {name: d["spec"]["template"]["spec"]["containers"][0]["image"] for name, d in deployments(kube).items()}
     assert images == {"web": "nginx:1.25", "api": "shop/api:2", "db": "postgres:16"}
+    writes = [(r.plural, r.subresource) for r in kube.requests.writes() if r.plural != "events"]
+    assert writes.index(("compositions", "status")) > writes.index(("deployments", None))  # status last
 
 
 def test_removing_a_service_prunes_its_objects_but_keeps_its_volume_claim(kube, controller):
@@ -128,11 +130,12 @@ def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no
         return cond if cond.get("status") == "False" and cond.get("observedGeneration") == 2 else None
 
     cond = wait_until(failed, what="Reconciled=False")
-    assert "compose.yaml:" in cond["message"] and "services.web.environment" in cond["message"]
+    assert "compose.yaml:6:18: services.web.environment must be a mapping" in cond["message"]
     assert workload_writes(kube) == []
     assert deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
-    wait_until(lambda: any(reason == "Failed" and "services.web.environment" in message
-                           for reason, message in events_about(kube)), what="a Failed event")
+    wait_until(lambda: any(reason == "Failed" and message.startswith("InvalidCompose: ")
+                           and "compose.yaml:6:18: services.web.environment" in message
+                           for reason, message in events_about(kube)), what="a Failed event with its reason")
 
 
 def test_deployment_status_changes_flow_into_the_composition_status_and_events(kube, controller):

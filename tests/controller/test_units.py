@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import kopf
 import pytest
@@ -33,6 +34,10 @@ def test_api_trouble_is_temporary_and_refusals_wait_longer_than_retryable_faults
 
 def test_failure_reasons_are_single_camel_case_words():
     assert reason_of(SchemaError("x")) == "InvalidCompose"
+    try:
+        raise TerminalError("x") from SchemaError("x")  # how the engine re-raises a compose error
+    except TerminalError as wrapped:
+        assert reason_of(wrapped) == "InvalidCompose"
     assert reason_of(TerminalError("x")) == "InvalidComposition"
     assert reason_of(ClusterError("x")) == "APIError"
 
@@ -111,7 +116,7 @@ async def test_requests_during_the_quiet_period_join_into_one_run():
     for _ in range(10):
         queue.request(KEY)
     assert queue.waiting == 1
-    await eventually(lambda: queue.idle, what="the run")
+    await eventually(lambda: queue.idle(math.inf), what="the run")
     await queue.close()
     assert runs == [KEY]
 
@@ -125,7 +130,7 @@ async def test_an_earlier_trigger_replaces_a_later_requeue():
     queue = ReconcileQueue(run, debounce=0.01)
     queue.request(KEY, 3600)
     queue.request(KEY)
-    await eventually(lambda: queue.idle, what="the run")  # never idle if the hour-long requeue still waited
+    await eventually(lambda: queue.idle(math.inf), what="the run")  # never, if the hour-long requeue still waited
     await queue.close()
     assert runs == [KEY]
 
@@ -139,7 +144,7 @@ async def test_a_later_requeue_joins_an_earlier_trigger():
     queue = ReconcileQueue(run, debounce=0.01)
     queue.request(KEY)
     queue.request(KEY, 3600)
-    await eventually(lambda: queue.idle, what="the run")
+    await eventually(lambda: queue.idle(math.inf), what="the run")
     await queue.close()
     assert runs == [KEY]
 
@@ -168,7 +173,7 @@ async def test_runs_of_one_composition_never_overlap_while_others_run_in_paralle
         assert active.get(KEY, 0) == 0
         await asyncio.sleep(0.05)
         assert active.get(KEY, 0) == 0
-    await eventually(lambda: queue.idle, what="every run")
+    await eventually(lambda: queue.idle(math.inf), what="every run")
     await queue.close()
     assert not any(overlap)
     assert max(parallel) == 2
@@ -185,7 +190,7 @@ async def test_a_failed_run_is_retried_with_growing_delays():
     queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.01, factor=3, cap=0.05))
     delays = recording_requests(queue)
     queue.request(KEY)
-    await eventually(lambda: queue.idle, what="the retries")
+    await eventually(lambda: queue.idle(math.inf), what="the retries")
     await queue.close()
     assert len(calls) == 4
     assert delays == [None, 0.01, pytest.approx(0.03), 0.05]
@@ -207,9 +212,9 @@ async def test_a_success_resets_the_backoff():
     queue = ReconcileQueue(run, debounce=0, backoff=Backoff(first=0.01, factor=10, cap=60))
     delays = recording_requests(queue)
     queue.request(KEY)
-    await eventually(lambda: queue.idle, what="the first failure and its retry")
+    await eventually(lambda: queue.idle(math.inf), what="the first failure and its retry")
     queue.request(KEY)
-    await eventually(lambda: queue.idle, what="the second failure and its retry")
+    await eventually(lambda: queue.idle(math.inf), what="the second failure and its retry")
     await queue.close()
     assert delays == [None, 0.01, None, 0.01]
 
@@ -224,7 +229,7 @@ async def test_a_run_that_asks_for_a_requeue_runs_again():
     queue = ReconcileQueue(run, debounce=0)
     delays = recording_requests(queue)
     queue.request(KEY)
-    await eventually(lambda: queue.idle, what="the requeued run")
+    await eventually(lambda: queue.idle(math.inf), what="the requeued run")
     await queue.close()
     assert calls == [KEY, KEY]
     assert delays == [None, 0.02]
@@ -239,7 +244,7 @@ async def test_forgetting_a_composition_drops_its_waiting_run():
     queue = ReconcileQueue(run, debounce=3600)
     queue.request(KEY)
     queue.forget(KEY)
-    await eventually(lambda: queue.idle, what="the cancelled run")
+    await eventually(lambda: queue.idle(math.inf), what="the cancelled run")
     await queue.close()
     assert runs == [] and queue.waiting == 0
 

@@ -38,8 +38,12 @@ def as_kopf_error(exc: DockyardError) -> kopf.PermanentError | kopf.TemporaryErr
 
 
 def reason_of(exc: BaseException) -> str:
-    """A CamelCase condition/Event reason for a failure (API conventions: one word, no spaces)."""
-    if isinstance(exc, ComposeError):
+    """A CamelCase condition/Event reason for a failure (API conventions: one word, no spaces).
+
+    The engine re-raises a compose error as a ``TerminalError`` (after recording it in the status);
+    the cause it carries still names the failure.
+    """
+    if isinstance(exc, ComposeError) or isinstance(exc.__cause__, ComposeError):
         return "InvalidCompose"
     if isinstance(exc, TerminalError):
         return "InvalidComposition"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -111,10 +112,15 @@ class ReconcileQueue:
     def waiting(self) -> int:
         return len(self._waiting)
 
-    @property
-    def idle(self) -> bool:
-        """No run waiting for its time, none running, no lock held by a kopf handler's run."""
-        return all(task.done() for task in self._running) and not any(lock.locked() for lock in self._locks.values())
+    def idle(self, horizon: float | None = None) -> bool:
+        """No run is running or holding a lock, and none is due within ``horizon`` seconds (default: the
+        debounce period, so a requeue minutes away does not count). Safe to call from another thread."""
+        horizon = self.debounce if horizon is None else horizon
+        waiting = list(self._waiting.values())
+        running = [task for task in list(self._running) if not task.done() and task not in waiting]
+        locked = [lock for lock in list(self._locks.values()) if lock.locked()]
+        soon = time.monotonic() + horizon  # asyncio's loop.time() is this clock
+        return not running and not locked and all(due > soon for due in list(self._due.values()))
 
     async def close(self) -> None:
         tasks = list(self._running)
