@@ -114,6 +114,7 @@ class _Loader:
         self.positions: ChainMap[tuple, Location] = ChainMap()
         self.referenced: dict[str, bytes] = {}
         self.referenced_size = 0
+        self.remembered_trees: set[str] = set()
         self.disabled: dict[str, Any] = {}
         # service -> (EnvFile entries with their values, explicit environment), for the model
         self.env_files: dict[str, tuple] = {}
@@ -396,6 +397,9 @@ class _Loader:
                 self._remember_tree(source)
 
     def _remember_tree(self, path: str) -> None:
+        if path in self.remembered_trees:  # services often share one bind-mount source
+            return
+        self.remembered_trees.add(path)
         if self.source.is_dir(path):
             for inner in self.source.walk(path):
                 self._remember(inner, optional=True)
