@@ -279,3 +279,24 @@ def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and
 
     wait_until(lambda: reconciled(kube), what="Reconciled once the key is back")
     assert condition(composition(kube), "Reconciled")["status"] == "True"
+
+
+def test_a_burst_of_warning_events_about_its_workloads_ends_in_one_status_refresh(kube, start_controller):
+    controller = start_controller(debounce=3.0)  # the burst below takes milliseconds
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, SHOP)
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+    for name in ("web", "api", "db"):
+        ready_deployment(kube, name)
+    wait_until(lambda: condition(composition(kube), "Ready").get("status") == "True", what="Ready=True")
+    quiet(kube, controller)  # ready: the engine asks for no requeue, so every run from now on is triggered
+    before = controller.state.reconciles
+
+    web = kube.store_get("Deployment", "web", "env-dev")
+    for attempt in range(5):
+        kube.emit_event(web, "FailedCreate", f"exceeded quota: dockyard-quota (attempt {attempt})")
+
+    wait_until(lambda: controller.state.reconciles > before, what="a run after the Events")
+    quiet(kube, controller)
+    assert controller.state.reconciles == before + 1
