@@ -56,3 +56,24 @@ def test_the_cached_validator_agrees_with_kubernetes_validate_itself():
         kubernetes_validate.validate(broken, "1.37", strict=True)
     problems = schema_errors(broken)
     assert any("replicas" in p for p in problems) and any("surprise" in p for p in problems)
+
+
+LOADER_FIXTURES = sorted((Path(__file__).resolve().parents[1] / "compose" / "testdata").rglob("compose.yaml"))
+
+
+@pytest.mark.parametrize("path", LOADER_FIXTURES, ids=[str(p.parent.name) for p in LOADER_FIXTURES])
+def test_every_loader_fixture_renders_valid_objects_or_fails_with_a_located_dockyard_error(path, validate_objects):
+    """The loader's own multi-file fixtures (extends, include, cycles, a kitchen sink), every policy allowed;
+    HOME is given because the kitchen sink's config reads it (render never reads the shell)."""
+    from dockyard.errors import DockyardError
+    from dockyard.manifests import policy
+
+    details = ConfigDetails(working_dir=str(path.parent), config_files=[ConfigFile(str(path))], environment={})
+    try:
+        rendered = render(details, LoadOptions(), Environment("dev", composition="fixture", allow=frozenset(policy.NAMES)),
+                          {"HOME": "/home/user"})
+    except DockyardError as error:
+        assert str(error).startswith(str(path.parent)), error
+        return
+    assert rendered.objects
+    validate_objects(rendered.objects)
