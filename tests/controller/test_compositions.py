@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from tests.controller.conftest import (
     composition,
     condition,
@@ -48,9 +50,41 @@ def settle(kube, controller):
     quiet(kube, controller)
 
 
-def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, controller):
+def not_reconciled(kube, generation: int | None = None) -> dict | None:
+    """The Reconciled condition once it is False (for ``generation``, when given)."""
+    cond = condition(composition(kube), "Reconciled")
+    fresh = generation is None or cond.get("observedGeneration") == generation
+    return cond if cond.get("status") == "False" and fresh else None
+
+
+def new_environment(kube) -> None:
     put_environment(kube)
     wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+
+
+def deploy(kube, controller, compose: str = SHOP, **options) -> None:
+    """A new environment with the composition reconciled and the controller done with it."""
+    new_environment(kube)
+    put_composition(kube, compose, **options)
+    settle(kube, controller)
+
+
+def env_secret(**data: str) -> dict:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
+            "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
+
+
+def deploy_reading_a_secret(kube, controller) -> None:
+    """SHOP with the api reading env secret DB_PASSWORD (value "first")."""
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
+    kube.store_put(env_secret(DB_PASSWORD="first"))
+    put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
+    settle(kube, controller)
+
+
+def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, controller):
+    new_environment(kube)
     put_composition(kube, SHOP)
 
     done = wait_until(lambda: reconciled(kube), what="Reconciled")
@@ -65,10 +99,7 @@ def test_a_new_composition_creates_its_objects_and_reports_reconciled(kube, cont
 
 
 def test_editing_one_service_writes_only_that_services_workload(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP)
-    settle(kube, controller)
+    deploy(kube, controller)
     kube.requests.clear()
 
     put_composition(kube, SHOP.replace("shop/api:1", "shop/api:2"))
@@ -82,10 +113,7 @@ def test_editing_one_service_writes_only_that_services_workload(kube, controller
 
 
 def test_removing_a_service_prunes_its_objects_but_keeps_its_volume_claim(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP)
-    settle(kube, controller)
+    deploy(kube, controller)
     assert claim_names(kube) == ["shop-data"]
 
     without_db = SHOP.split("  db:")[0]
@@ -116,20 +144,12 @@ def test_changing_an_env_config_value_rolls_only_the_services_that_reference_it(
 
 
 def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no_workload(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP)
-    settle(kube, controller)
+    deploy(kube, controller)
     kube.requests.clear()
 
     put_composition(kube, SHOP.replace("    ports: [\"80\"]", "    ports: [\"80\"]\n    environment: 12"))
 
-    def failed():
-        obj = composition(kube)
-        cond = condition(obj, "Reconciled")
-        return cond if cond.get("status") == "False" and cond.get("observedGeneration") == 2 else None
-
-    cond = wait_until(failed, what="Reconciled=False")
+    cond = wait_until(lambda: not_reconciled(kube, generation=2), what="Reconciled=False")
     assert "compose.yaml:6:18: services.web.environment must be a mapping" in cond["message"]
     assert workload_writes(kube) == []
     assert deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
@@ -139,10 +159,7 @@ def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no
 
 
 def test_deployment_status_changes_flow_into_the_composition_status_and_events(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP)
-    settle(kube, controller)
+    deploy(kube, controller)
     assert condition(composition(kube), "Ready")["status"] == "False"
 
     for name in ("web", "api", "db"):
@@ -164,10 +181,7 @@ def test_deployment_status_changes_flow_into_the_composition_status_and_events(k
 
 
 def test_deleting_a_composition_removes_its_objects_but_keeps_volume_claims(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP)
-    settle(kube, controller)
+    deploy(kube, controller)
     assert composition(kube)["metadata"]["finalizers"] == ["dockyard.dev/finalizer"]
 
     kube.store_delete("Composition", "shop", "env-dev")
@@ -179,10 +193,7 @@ def test_deleting_a_composition_removes_its_objects_but_keeps_volume_claims(kube
 
 
 def test_deleting_a_composition_that_asks_for_it_removes_its_volume_claims_too(kube, controller):
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
-    put_composition(kube, SHOP, prune_volumes=True)
-    settle(kube, controller)
+    deploy(kube, controller, prune_volumes=True)
     assert claim_names(kube) == ["shop-data"]
 
     kube.store_delete("Composition", "shop", "env-dev")
@@ -194,8 +205,7 @@ def test_deleting_a_composition_that_asks_for_it_removes_its_volume_claims_too(k
 def test_with_a_simulated_cluster_a_rollout_ends_ready_and_a_bad_image_is_reported_as_failed(kube, controller):
     kube.simulator.enabled = True
     kube.simulator.add_unpullable_image("shop/api:broken")
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    new_environment(kube)
     put_composition(kube, SHOP)
 
     wait_until(lambda: condition(composition(kube), "Ready").get("status") == "True", what="Ready=True")
@@ -212,8 +222,7 @@ def test_with_a_simulated_cluster_a_rollout_ends_ready_and_a_bad_image_is_report
 
 def test_the_periodic_resync_puts_back_a_workload_someone_edited_by_hand(kube, start_controller):
     start_controller(resync=1.0)
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    new_environment(kube)
     put_composition(kube, SHOP)
     wait_until(lambda: reconciled(kube), what="Reconciled")
 
@@ -226,20 +235,10 @@ def test_the_periodic_resync_puts_back_a_workload_someone_edited_by_hand(kube, s
 
 
 def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(kube, controller):
-    import base64
-
-    def secret(value: str) -> dict:
-        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
-                "type": "Opaque", "data": {"DB_PASSWORD": base64.b64encode(value.encode()).decode()}}
-
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
-    kube.store_put(secret("first"))
-    put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
-    settle(kube, controller)
+    deploy_reading_a_secret(kube, controller)
     kube.requests.clear()
 
-    kube.store_put(secret("second"))
+    kube.store_put(env_secret(DB_PASSWORD="second"))
 
     wait_until(lambda: workload_writes(kube), what="a workload write after the secret change")
     settle(kube, controller)
@@ -247,26 +246,12 @@ def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(
 
 
 def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and_writes_no_workload(kube, controller):
-    import base64
-
-    def secret(**data: str) -> dict:
-        return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
-                "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
-
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
-    kube.store_put(secret(DB_PASSWORD="first"))
-    put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
-    settle(kube, controller)
+    deploy_reading_a_secret(kube, controller)
     kube.requests.clear()
 
-    kube.store_put(secret())  # `dockyard secret unset DB_PASSWORD`
+    kube.store_put(env_secret())  # `dockyard secret unset DB_PASSWORD`
 
-    def failed():
-        cond = condition(composition(kube), "Reconciled")
-        return cond if cond.get("status") == "False" else None
-
-    message = wait_until(failed, what="Reconciled=False")["message"]
+    message = wait_until(lambda: not_reconciled(kube), what="Reconciled=False")["message"]
     assert "compose.yaml:9:17: services.api.environment.PASSWORD: variable DB_PASSWORD is not set" in message
     assert "dockyard secret set DB_PASSWORD --env dev" in message
     wait_until(lambda: any(reason == "Failed" and "DB_PASSWORD" in text for reason, text in events_about(kube)),
@@ -275,7 +260,7 @@ def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and
     env = deployments(kube)["api"]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}} in env
 
-    kube.store_put(secret(DB_PASSWORD="second"))
+    kube.store_put(env_secret(DB_PASSWORD="second"))
 
     wait_until(lambda: reconciled(kube), what="Reconciled once the key is back")
     assert condition(composition(kube), "Reconciled")["status"] == "True"
@@ -283,8 +268,7 @@ def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and
 
 def test_a_burst_of_warning_events_about_its_workloads_ends_in_one_status_refresh(kube, start_controller):
     controller = start_controller(debounce=3.0)  # the burst below takes milliseconds
-    put_environment(kube)
-    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    new_environment(kube)
     put_composition(kube, SHOP)
     wait_until(lambda: reconciled(kube), what="Reconciled")
     for name in ("web", "api", "db"):

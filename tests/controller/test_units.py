@@ -121,30 +121,17 @@ async def test_requests_during_the_quiet_period_join_into_one_run():
     assert runs == [KEY]
 
 
-async def test_an_earlier_trigger_replaces_a_later_requeue():
+@pytest.mark.parametrize("delays", [(3600, None), (None, 3600)], ids=["requeue-first", "trigger-first"])
+async def test_an_earlier_trigger_and_a_later_requeue_make_one_run(delays):
     runs = []
 
     async def run(key):
         runs.append(key)
 
     queue = ReconcileQueue(run, debounce=0.01)
-    queue.request(KEY, 3600)
-    queue.request(KEY)
+    for delay in delays:
+        queue.request(KEY, delay)
     await eventually(lambda: queue.idle(math.inf), what="the run")  # never, if the hour-long requeue still waited
-    await queue.close()
-    assert runs == [KEY]
-
-
-async def test_a_later_requeue_joins_an_earlier_trigger():
-    runs = []
-
-    async def run(key):
-        runs.append(key)
-
-    queue = ReconcileQueue(run, debounce=0.01)
-    queue.request(KEY)
-    queue.request(KEY, 3600)
-    await eventually(lambda: queue.idle(math.inf), what="the run")
     await queue.close()
     assert runs == [KEY]
 
