@@ -130,3 +130,20 @@ def test_every_shipped_manifest_is_valid_against_the_kubernetes_schemas():
     builtin = [obj for obj in manifests() if obj["apiVersion"] != "kopf.dev/v1"]
 
     assert [problem for obj in builtin for problem in schema_errors(obj)] == []
+
+
+def test_the_dockerfile_builds_from_tracked_files_and_runs_what_the_deployment_expects():
+    root = Path(__file__).resolve().parents[2]
+    instructions = [line.split(maxsplit=1) for line in (root / "Dockerfile").read_text().splitlines()
+                    if line.strip() and not line.startswith("#")]
+    copied = [part for op, args in instructions if op == "COPY" and "--from" not in args for part in args.split()[:-1]]
+    deployment = next(o for o in manifests() if o["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    last = {op: args for op, args in instructions}
+
+    assert copied and all((root / source).exists() for source in copied), copied
+    assert yaml.safe_load(last["ENTRYPOINT"]) == ["dockyard"]
+    assert yaml.safe_load(last["CMD"]) == container["args"]  # the image alone runs what the Deployment runs
+    assert last["USER"].split(":")[0] == str(pod["securityContext"]["runAsUser"])
+    assert int(last["EXPOSE"]) == container["ports"][0]["containerPort"]
