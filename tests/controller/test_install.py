@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -79,13 +80,22 @@ def test_the_controller_deployment_has_probes_on_the_kopf_liveness_endpoint_and_
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "dockyard-controller"
 
 
-def test_the_controller_command_reports_an_unusable_kubeconfig_without_a_traceback(tmp_path):
-    missing = tmp_path / "nope.yaml"
+@pytest.mark.parametrize("command", ["controller", "install", "uninstall"])
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "Configuration file {path} not found"),
+    ("clusters: [\n", "{path}:2:1: expected the node content"),
+    ("[]\n", "{path} is not a kubeconfig"),
+], ids=["missing", "invalid-yaml", "not-a-kubeconfig"])
+def test_the_commands_report_an_unusable_kubeconfig_by_name_without_a_traceback(tmp_path, command, content, message):
+    path = tmp_path / "kubeconfig.yaml"
+    if content is not None:
+        path.write_text(content)
 
-    result = runner.invoke(app, ["controller", "--kubeconfig", str(missing)])
+    result = runner.invoke(app, [command, "--kubeconfig", str(path)])
 
-    assert result.exit_code == 3
-    assert "no usable Kubernetes configuration" in result.output
+    assert result.exit_code == 3, result.output
+    assert f"no usable Kubernetes configuration: {message.format(path=path)}" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_the_controller_command_serves_its_liveness_endpoint_and_stops_on_sigterm(cluster, tmp_path):

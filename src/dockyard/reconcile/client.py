@@ -125,15 +125,21 @@ def load_kubeconfig(kubeconfig: str | None = None, context: str | None = None):
     """``--kubeconfig`` wins, then ``KUBECONFIG`` / ``~/.kube/config``, then in-cluster."""
     import os
 
+    import yaml
     from lightkube.core.exceptions import ConfigError
 
+    path = kubeconfig or (os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")).split(os.pathsep)[0]
     try:
-        if kubeconfig:
-            return KubeConfig.from_file(kubeconfig).get(context)
-        path = os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
-        if os.path.exists(path.split(os.pathsep)[0]):
-            return KubeConfig.from_file(path.split(os.pathsep)[0]).get(context)
+        if kubeconfig or os.path.exists(path):
+            return KubeConfig.from_file(path).get(context)
         return KubeConfig.from_service_account().get()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        raise ClusterError(f"no usable Kubernetes configuration: {where}: {getattr(exc, 'problem', None) or exc}") \
+            from None
+    except (AttributeError, TypeError) as exc:  # valid YAML, but not shaped like a kubeconfig
+        raise ClusterError(f"no usable Kubernetes configuration: {path} is not a kubeconfig ({exc})") from None
     except (ConfigError, OSError, KeyError) as exc:
         raise ClusterError(f"no usable Kubernetes configuration: {exc}") from None
 
