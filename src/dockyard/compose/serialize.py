@@ -427,8 +427,8 @@ class _YAMLWriter:
     def by_pyyaml(self, value: Any) -> str:
         """How PyYAML writes ``value`` as a block mapping's value (block scalar lines indented by 2)."""
         text = _pyyaml_dump({"k": value}, sort_keys=False)
-        if not text.startswith("k: ") or "&" in text[:4]:
-            raise _NotPlainYAML
+        if not text.startswith("k: ") or "&" in text[:4] or text.endswith("\n...\n"):
+            raise _NotPlainYAML  # "...": a keep-chomped block scalar ends the document only when last
         return text[3:-1]
 
     def key(self, key: Any) -> str:

@@ -39,3 +39,10 @@ def test_a_container_met_twice_gets_pyyaml_anchors():
 def test_block_scalars_are_indented_at_every_depth():
     document = {"a": {"b": ["x\ny\n", {"c": "p\n\nq"}], "d": [["m\nn"]]}, "long": "k" * 130}
     assert _dump_yaml(document, sort_keys=False) == _pyyaml_dump(document, sort_keys=False)
+
+
+def test_a_block_scalar_keeping_its_trailing_newlines_ends_the_document_only_when_it_is_last():
+    for document in ({"web": ["\n", None]}, {"web": "x\n\n"}, {"a": {"b": "\n"}, "c": 1}):
+        printed = _dump_yaml(document, sort_keys=False)
+        assert printed == _pyyaml_dump(document, sort_keys=False)
+        assert printed.count("...") == (1 if printed.endswith("...\n") else 0)
