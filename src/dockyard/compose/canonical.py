@@ -572,6 +572,12 @@ def _duration(value: Any, path: tuple) -> Any:
     return format_duration(parse_duration(value, path)) if value is not None else value
 
 
+def _sorted_extra_hosts(value: Any, path: tuple) -> Any:
+    """compose-go keeps extra hosts in a map and prints them as sorted ``host=ip`` strings."""
+    hosts = _extra_hosts(value, path)
+    return sorted(hosts) if isinstance(hosts, list) else hosts
+
+
 def _size(value: Any, path: tuple) -> Any:
     return str(parse_size(value, path)) if value is not None else value
 
@@ -613,7 +619,7 @@ TYPED = compile_table(
         "services.*.annotations": _key_value_mapping(""),
         "services.*.build.args": _key_value_mapping(None),
         "services.*.build.labels": _key_value_mapping(""),
-        "services.*.build.extra_hosts": _extra_hosts,
+        "services.*.build.extra_hosts": _sorted_extra_hosts,
         "services.*.build.shm_size": _size,
         "services.*.build.ssh": _ssh_typed,
         "services.*.gpus.[].count": _count,
@@ -623,7 +629,11 @@ TYPED = compile_table(
         "services.*.environment": _key_value_mapping(None),
         "services.*.labels": _key_value_mapping(""),
         "services.*.sysctls": _key_value_mapping(""),
-        "services.*.extra_hosts": _extra_hosts,
+        "services.*.extra_hosts": _sorted_extra_hosts,
+        "services.*.blkio_config.device_read_bps.[].rate": _size,
+        "services.*.blkio_config.device_read_iops.[].rate": _size,
+        "services.*.blkio_config.device_write_bps.[].rate": _size,
+        "services.*.blkio_config.device_write_iops.[].rate": _size,
         "services.*.healthcheck.test": _healthcheck_test,
         "services.*.healthcheck.interval": _duration,
         "services.*.healthcheck.timeout": _duration,
