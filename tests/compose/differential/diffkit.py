@@ -20,6 +20,8 @@ Normalisations (applied to both outputs; each hides a difference of *printing*, 
 | 5 | durations at ``DURATION_KEYS`` become nanoseconds | docker prints Go durations (``1m0s``); the spelling of a duration is not its value |
 | 6 | top-level ``networks``/``volumes``/``secrets``/``configs`` no service uses are dropped | docker compose config prunes unused ones (compose-go ``WithoutUnnecessaryResources``, oracle MANIFEST); dockyard may keep them for later layers |
 | 7 | ``services.*.deploy.resources.*.cpus`` become floats | docker prints ``1`` or ``0.5`` as JSON numbers, dockyard may print the Compose string |
+| 8 | keys of ``blkio_config`` device entries are lower-cased | compose-go's ``WeightDevice``/``ThrottleDevice`` fields have no JSON tags, so docker's JSON says ``Path``/``Rate``/``Weight`` (its YAML says ``path``/``rate``/``weight``) |
+| 9 | ``x-`` keys inside an attribute of a service or resource are dropped (``build.x-a``, ``ipam.x-b`` ...) | docker's JSON printer skips nested extensions (Go ``json:"-"``); its YAML output and dockyard keep them for later layers |
 """
 
 from __future__ import annotations
@@ -197,6 +199,10 @@ def _walk(value: Any, path: tuple[str, ...]) -> Any:
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
+            if len(path) >= 3 and str(k).startswith("x-") and not _user_map(path):
+                continue
+            if len(path) >= 4 and path[2] == "blkio_config":
+                k = str(k).lower()
             item = _walk(v, (*path, str(k)))
             if k in ("command", "entrypoint") and item is None and len(path) == 2 and path[0] == "services":
                 continue
@@ -207,6 +213,14 @@ def _walk(value: Any, path: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_walk(v, path) for v in value]
     return value
+
+
+# attributes whose keys are the user's (an ``x-`` key there is data, not an extension)
+_USER_MAPS = frozenset({"environment", "labels", "annotations", "sysctls", "args", "driver_opts", "options"})
+
+
+def _user_map(path: tuple[str, ...]) -> bool:
+    return bool(_USER_MAPS & set(path[2:]))
 
 
 def _bytes(value: Any) -> Any:

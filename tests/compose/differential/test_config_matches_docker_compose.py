@@ -87,6 +87,16 @@ ACCEPTED_AT_THE_EDGE = {
     "port-ranges": "services: {web: {image: x, ports: ['8080-8081:80-81']}}\n",
     "only-an-extension-key": "x-foo: 1\n",
     "empty-services": "services: {}\n",
+    "extra-hosts-printed-sorted": "services: {web: {image: x, extra_hosts: ['zz=1.2.3.4', 'h2:::1', 'h=1.1.1.1'], build: {context: ., extra_hosts: {b: 2.2.2.2, a: [1.1.1.1, 0.0.0.0]}}}}\n",
+    "blkio-rates-are-byte-sizes": (
+        "services: {web: {image: x, blkio_config: {weight: 300, weight_device: [{path: /dev/sda, weight: 400}],"
+        " device_read_bps: [{path: /dev/sda, rate: 12mb}], device_write_iops: [{path: /dev/sdb, rate: 30}]}}}\n"
+    ),
+    "extensions-inside-attributes": (
+        "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
+        " deploy: {x-d: 1, resources: {limits: {x-l: 1, cpus: '1'}}}, networks: {n: {x-n: 1}}}}\n"
+        "networks: {n: {x-n: 1, ipam: {x-i: 1}}}\n"
+    ),
 }
 
 

@@ -36,3 +36,23 @@ def test_docker_compose_reasons_become_patterns_over_dockyard_messages():
 
     assert reason.search("compose.yaml:1:3: services.web.ports.0: invalid ip address: nope")
     assert not reason.search("compose.yaml:1:3: services.web.ports.0: invalid ip address: other")
+
+
+def test_blkio_device_keys_compare_whatever_their_case():
+    docker = {"services": {"s": {"blkio_config": {"device_read_bps": [{"Path": "/dev/sda", "Rate": "1024"}]}}}}
+    ours = {"services": {"s": {"blkio_config": {"device_read_bps": [{"path": "/dev/sda", "rate": "1024"}]}}}}
+    other = {"services": {"s": {"blkio_config": {"device_read_bps": [{"path": "/dev/sda", "rate": "2048"}]}}}}
+
+    assert normalise(docker) == normalise(ours)
+    assert normalise(other) != normalise(ours)
+
+
+def test_nested_extensions_are_ignored_but_service_level_ones_and_user_keys_are_compared():
+    docker = {"services": {"s": {"build": {"context": "."}, "labels": {"x-team": "a"}}}}
+    ours = {"services": {"s": {"build": {"context": ".", "x-b": True}, "labels": {"x-team": "a"}}}}
+    other_label = {"services": {"s": {"build": {"context": "."}, "labels": {"x-team": "b"}}}}
+    service_extension = {"services": {"s": {"build": {"context": "."}, "labels": {"x-team": "a"}, "x-s": 1}}}
+
+    assert normalise(docker) == normalise(ours)
+    assert normalise(other_label) != normalise(ours)
+    assert normalise(service_extension) != normalise(ours)
