@@ -99,8 +99,13 @@ def compose_documents(draw):
                     "restart": st.sampled_from(["no", "always", "on-failure", "unless-stopped"]),
                     "expose": st.lists(st.sampled_from(["80", "8080-8081", "9000/udp", 3000]), max_size=2, unique=True),
                     "extra_hosts": st.one_of(
-                        st.just(["db.local:10.0.0.2"]), st.just({"api.local": "10.0.0.3"}), st.just(["v6:::1"])
+                        st.just(["db.local:10.0.0.2"]), st.just({"api.local": "10.0.0.3"}), st.just(["v6:::1"]),
+                        st.lists(st.sampled_from(["zz=1.2.3.4", "h2:::1", "aa:10.0.0.1", "h=1.1.1.1"]), min_size=2, unique=True),
                     ),
+                    "sysctls": st.one_of(st.just({"net.core.somaxconn": 1024}), st.just(["net.ipv4.ip_forward=1"])),
+                    "blkio_config": st.just({"weight": 300, "device_read_bps": [{"path": "/dev/sda", "rate": "12mb"}]}),
+                    "logging": st.just({"driver": "json-file", "options": {"max-size": "10m"}}),
+                    "x-meta": st.dictionaries(st.sampled_from(["owner", "tier"]), WORD, max_size=2),
                     "ulimits": st.one_of(st.just({"nofile": {"soft": 1024, "hard": 2048}}), st.just({"nproc": 512})),
                     "cap_add": st.lists(st.sampled_from(["NET_ADMIN", "SYS_TIME"]), max_size=2, unique=True),
                     "tmpfs": st.one_of(st.just("/run"), st.just(["/run", "/tmp:size=64m"])),
@@ -126,7 +131,13 @@ def compose_documents(draw):
             if draw(st.booleans()):
                 service["depends_on"] = deps
             else:
-                service["depends_on"] = {d: {"condition": draw(st.sampled_from(["service_started", "service_healthy"]))} for d in deps}
+                service["depends_on"] = {
+                    d: {
+                        "condition": draw(st.sampled_from(["service_started", "service_healthy"])),
+                        **draw(st.fixed_dictionaries({}, optional={"required": st.booleans(), "restart": st.booleans()})),
+                    }
+                    for d in deps
+                }
         services[name] = service
     document = {"services": services}
     if any("secrets" in s for s in services.values()):
