@@ -1,14 +1,15 @@
-"""``dockyard config`` and ``dockyard validate`` without typer, for the common command lines.
+"""``dockyard config``, ``validate`` and ``render`` without typer, for the common command lines.
 
 Importing typer (and click, rich's hooks ...) and building the command costs about half again
 as much as the whole ``config`` run on a 2-service file (475M instead of 325M instructions with
 typer 0.24; typer 0.29 also imported pydantic). ``run`` parses the plain forms of these two
-commands' options from the tables below and calls the same bodies (``_project.py``) as the typer
-commands. Anything
+commands' options from the tables below and calls the same bodies (``_project.py``,
+``_render.py``) as the typer commands. Anything
 else (``--help``, an unknown or combined option, a value that looks like an option, an invalid
-``--format``, shell completion) returns ``None`` and typer handles the command line, so usage
-messages and errors stay typer's. ``tests/compose/cli/test_fast_path.py`` checks these tables
-against the typer declarations in ``config_cmd.py`` and ``validate_cmd.py``.
+``--format`` or ``--output``, shell completion) returns ``None`` and typer handles the command
+line, so usage messages and errors stay typer's. ``tests/compose/cli/test_fast_path.py`` and
+``tests/cli/test_render_fast_path.py`` check these tables against the typer declarations in
+``config_cmd.py``, ``validate_cmd.py`` and ``render_cmd.py``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,29 @@ COMMAND_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "--profiles": ("profiles", "flag"),
     },
     "validate": {**PROJECT_OPTIONS, "--quiet": ("quiet", "flag"), "-q": ("quiet", "flag")},
+    "render": {
+        "--file": ("files", "many"),
+        "-f": ("files", "many"),
+        "--env": ("env", "one"),
+        "-e": ("env", "one"),
+        "--output": ("output", "one"),
+        "-o": ("output", "one"),
+        "--config": ("config", "many"),
+        "--config-file": ("config_file", "many"),
+        "--secret-keys": ("secret_keys", "many"),
+        "--var": ("variables", "many"),
+        "--profile": ("profiles", "many"),
+        "--allow": ("allow", "many"),
+        "--env-file": ("env_files", "many"),
+        "--project-name": ("project_name", "one"),
+        "-p": ("project_name", "one"),
+        "--project-directory": ("project_directory", "one"),
+    },
+}
+# command -> (parameter, the values typer accepts): anything else is typer's to report
+CHOICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "config": ("format", ("yaml", "json")),
+    "render": ("output", ("yaml", "json")),
 }
 COMPLETION_VARIABLE = "_DOCKYARD_COMPLETE"
 
@@ -83,7 +107,10 @@ def run(argv: Sequence[str]) -> int | None:
         return None
     command, *options = argv
     values = parse(command, options)
-    if values is None or values.get("format", "yaml") not in ("yaml", "json"):
+    if values is None:
+        return None
+    choice = CHOICES.get(command)
+    if choice is not None and values.get(choice[0], choice[1][0]) not in choice[1]:
         return None
     try:
         _COMMANDS[command](values)
@@ -138,4 +165,14 @@ def _project_arguments(values: dict[str, Any], **more: bool):
     )
 
 
-_COMMANDS = {"config": _config, "validate": _validate}
+def _render(values: dict[str, Any]) -> None:
+    from dockyard.cli._render import print_render
+
+    print_render(
+        values.get("files"), values.get("env", "dev"), values.get("output", "yaml"), values.get("config"),
+        values.get("config_file"), values.get("secret_keys"), values.get("variables"), values.get("profiles"),
+        values.get("allow"), values.get("env_files"), values.get("project_name"), values.get("project_directory"),
+    )
+
+
+_COMMANDS = {"config": _config, "validate": _validate, "render": _render}

@@ -3,7 +3,7 @@
 Command modules import only typer at module level; the work (loader, renderer, Kubernetes
 client) is imported inside the command function so that start-up stays fast. For the same
 reason ``main()`` imports only the module of the command it runs (``dockyard --help`` and an
-unknown name import them all), and runs ``config``/``validate`` without typer when their
+unknown name import them all), and runs ``config``/``validate``/``render`` without typer when their
 options are plain (``_fastpath.py``). ``app`` (what tests give to ``CliRunner``) has every command.
 """
 

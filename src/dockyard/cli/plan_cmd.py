@@ -136,7 +136,7 @@ def plan(
     from rich.table import Table
 
     from dockyard.cli._common import reported_errors
-    from dockyard.cli.render_cmd import print_warnings, rendered_from_options
+    from dockyard.cli._render import print_warnings, rendered_from_options
 
     with reported_errors():
         rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,

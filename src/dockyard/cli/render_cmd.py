@@ -2,20 +2,12 @@
 
 The options here are shared with ``dockyard plan`` (``plan_cmd`` imports them): both build the
 same ``Environment`` and interpolation variables the controller would use, never the shell's.
-Warnings go to stderr so stdout stays valid YAML/JSON.
+The body is in ``_render.py``, which ``main.py``'s fast path also runs without typer.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
-
 import typer
-
-if TYPE_CHECKING:
-    from dockyard.manifests.result import Environment, Rendered
 
 FILES = typer.Option(None, "--file", "-f", help="Compose file(s), merged in order (default: compose.yaml here).")
 ENV = typer.Option("dev", "--env", "-e", help="Environment name; objects go to namespace env-NAME.")
@@ -35,101 +27,6 @@ def register(app: typer.Typer) -> None:
     app.command("render")(render)
 
 
-def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
-    from dockyard.errors import DockyardError
-
-    out = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise DockyardError(f"{option} expects KEY=VALUE, got {item!r}")
-        out[key] = value
-    return out
-
-
-def _config_files(paths: list[str] | None) -> dict[str, str]:
-    from dockyard.compose.files import DiskSource, parse_dotenv, read_text
-    from dockyard.errors import EnvFileError
-
-    out: dict[str, str] = {}
-    for path in paths or []:
-        out.update(parse_dotenv(read_text(DiskSource(), path, what="config file", error=EnvFileError), lambda _: None, file=path))
-    return out
-
-
-def _comma_list(items: list[str] | None) -> frozenset[str]:
-    """``--opt a,b --opt c`` → {a, b, c}."""
-    return frozenset(k.strip() for item in items or [] for k in item.split(",") if k.strip())
-
-
-@contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Loading and translating allocate many small objects and free almost none before exit: the
-    cyclic collector only re-scans them (about 15% of a 1,000-service render)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _environment(env: str, config: list[str] | None, config_file: list[str] | None, secret_keys: list[str] | None,
-                 allow: list[str] | None) -> Environment:
-    from dockyard.errors import DockyardError
-    from dockyard.manifests import policy
-    from dockyard.manifests.names import is_env_name
-    from dockyard.manifests.result import Environment
-
-    allowed = _comma_list(allow)
-    unknown = sorted(allowed - set(policy.NAMES))
-    if unknown:
-        raise DockyardError(f"--allow {', '.join(unknown)}: unknown policy (known: {', '.join(policy.NAMES)})")
-    if not is_env_name(env):
-        raise DockyardError(f"--env {env!r}: use at most 59 lowercase letters, digits and '-', starting and ending "
-                            "with a letter or digit (the namespace is env-NAME)")
-    return Environment(
-        name=env,
-        config={**_config_files(config_file), **_pairs(config, "--config")},
-        secret_keys=_comma_list(secret_keys),
-        allow=allowed,
-    )
-
-
-def rendered_from_options(
-    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
-    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
-    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
-) -> Rendered:
-    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
-    import dataclasses
-    import os
-
-    from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
-    from dockyard.compose.environment import find_config_files
-    from dockyard.manifests.names import dns_label
-    from dockyard.manifests.render import load_project, translate_loaded
-
-    environment = _environment(env, config, config_file, secret_keys, allow)
-    paths = find_config_files(files or [], project_directory or os.getcwd(), {}, DiskSource())
-    working_dir = os.path.abspath(project_directory) if project_directory else os.path.dirname(paths[0])
-    details = ConfigDetails(working_dir=working_dir, config_files=[ConfigFile(p) for p in paths], environment={})
-    load_options = LoadOptions(project_name=project_name, profiles=tuple(profiles or ()))
-    pairs, dotenv_files = _pairs(variables, "--var"), tuple(env_files or ())
-    with _without_cyclic_gc():
-        project = load_project(details, load_options, environment, pairs, dotenv_files)
-        environment = dataclasses.replace(environment, composition=dns_label(project.name))
-        return translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
-
-
-def print_warnings(rendered: Rendered) -> None:
-    from dockyard.cli._common import warn
-
-    for warning in rendered.warnings:
-        warn(str(warning))
-
-
 def render(
     files: list[str] | None = FILES,
     env: str = ENV,
@@ -145,13 +42,9 @@ def render(
     project_directory: str | None = PROJECT_DIR,
 ) -> None:
     """Print the Kubernetes objects the compose file becomes in an environment (no cluster needed)."""
-    from dockyard.cli._common import reported_errors
-    from dockyard.manifests.serialize import dump
+    from dockyard.cli._render import print_render
 
     if output not in ("yaml", "json"):
         raise typer.BadParameter("must be yaml or json", param_hint="--output")
-    with reported_errors():
-        rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,
-                                         env_files, project_name, project_directory)
-    print_warnings(rendered)
-    typer.echo(dump(rendered.objects, output), nl=False)
+    print_render(files, env, output, config, config_file, secret_keys, variables, profiles, allow, env_files,
+                 project_name, project_directory)

@@ -93,7 +93,7 @@ def test_the_fast_path_prints_what_typer_prints(project, capsys, argv):
         ["config", "--unknown"],
         ["config", "extra"],
         ["validate", "--format", "json"],
-        ["render", "-f", "compose.yaml"],
+        ["plan", "-f", "compose.yaml"],
         [],
     ],
 )
