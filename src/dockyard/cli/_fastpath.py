@@ -10,6 +10,10 @@ else (``--help``, an unknown or combined option, a value that looks like an opti
 line, so usage messages and errors stay typer's. ``tests/compose/cli/test_fast_path.py`` and
 ``tests/cli/test_render_fast_path.py`` check these tables against the typer declarations in
 ``config_cmd.py``, ``validate_cmd.py`` and ``render_cmd.py``.
+
+``main()`` keeps the cyclic garbage collector off while a fast command runs and until the process
+exits: such a short process frees almost nothing before exit, and re-enabling it after loading a
+large project made it re-scan every object once more (about 0.07 s of a 1,000-service render).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ options are plain (``_fastpath.py``). ``app`` (what tests give to ``CliRunner``)
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import TYPE_CHECKING
@@ -109,8 +110,10 @@ def main() -> int | None:
     from dockyard.cli import _fastpath
 
     args = sys.argv[1:]
+    gc.disable()  # for the fast commands, until exit (see _fastpath); typer's commands run with it
     code = _fastpath.run(args)
     if code is not None:
         return code
+    gc.enable()
     build_app(args[0] if args and not args[0].startswith("-") else None)()
     return None
