@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -25,6 +26,8 @@ from dockyard.controller.events import Outcome, RolloutTracker, post_events, pos
 from dockyard.controller.run import ControllerState
 from dockyard.controller.scheduling import Key, ReconcileQueue
 from dockyard.errors import DockyardError, TerminalError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["connection_info", "delete", "outcome_of", "reconcile_now", "start", "stop"]
 
@@ -123,7 +126,8 @@ async def _run_engine(state: ControllerState, key: Key, body: Any) -> Outcome:
     namespace, name = key
     ref = _remember(state, key, body)
     if _suspended(state, namespace):
-        return Outcome(skipped=f"environment of {namespace} is suspended")
+        logger.debug("Skipped composition %s/%s: its environment is suspended", namespace, name)
+        return Outcome()
     loop = asyncio.get_running_loop()
     state.reconciles += 1
     try:

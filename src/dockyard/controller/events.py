@@ -40,7 +40,6 @@ class Outcome:
     ready: frozenset[str] = frozenset()  # services ready now
     failed: Mapping[str, str] = field(default_factory=dict)  # service -> message
     requeue_after: float | None = None
-    skipped: str | None = None  # why nothing was done (e.g. the environment is suspended)
 
 
 def _listing(names: Iterable[str], limit: int = 10) -> str:

@@ -33,7 +33,6 @@ PEERING_NAME = "dockyard"
 FINALIZER = "dockyard.dev/finalizer"
 ANNOTATION_PREFIX = "dockyard.dev"
 COMPONENT = "dockyard-controller"
-DEFAULT_LIVENESS = "http://0.0.0.0:8080/healthz"
 
 __all__ = ["ControllerOptions", "ControllerState", "build_registry", "build_settings", "run_controller"]
 
