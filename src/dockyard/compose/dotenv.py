@@ -8,7 +8,8 @@ values, text after a closing quote starting a new statement, a bare ``KEY`` line
 lookup. Interpolation inside a file sees the lookup first, then the values already parsed.
 
 All functions take file *contents* (the loader reads the files); errors are ``EnvFileError`` with
-the file and line, and ``reference_message`` holding compose-go's exact text.
+the file and line, and ``reference_message`` holding compose-go's exact text. An env file holds
+secrets, so where compose-go quotes a value the shown message leaves the value out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
 from dockyard.compose.template import go_quote, substitute
-from dockyard.errors import EnvFileError, InterpolationError
+from dockyard.errors import EnvFileError, InterpolationError, InvalidTemplateError
 
 __all__ = ["env_from_files", "parse", "parse_raw", "read"]
 
@@ -119,9 +120,12 @@ class _Parser:
         self.file = file
         self.line = 1
 
-    def fail(self, reason: str, *, numbered: bool = True, line: int | None = None) -> EnvFileError:
+    def fail(
+        self, reason: str, *, shown: str | None = None, numbered: bool = True, line: int | None = None
+    ) -> EnvFileError:
+        """``reason`` is compose-go's text; ``shown`` (default ``reason``) is what the user reads."""
         line = self.line if line is None else line
-        return _env_error(reason, f"line {line}: {reason}" if numbered else reason, self.file, line)
+        return _env_error(shown or reason, f"line {line}: {reason}" if numbered else reason, self.file, line)
 
     def parse(self, text: str, out: dict[str, str], lookup: Lookup) -> None:
         cutset = text
@@ -186,7 +190,9 @@ class _Parser:
                 return text[:index], index + 1, char == "\n"
             if not _is_key_char(char):
                 first_line = text.split("\n", 1)[0]
-                raise self.fail(f"unexpected character {go_quote(char)} in variable name {go_quote(first_line)}")
+                name = re.split("[=:]", first_line, maxsplit=1)[0].rstrip()
+                raise self.fail(f"unexpected character {go_quote(char)} in variable name {go_quote(first_line)}",
+                                shown=f"unexpected character {go_quote(char)} in variable name {go_quote(name)}")
         return "", 0, False
 
     def value(self, text: str, out: dict[str, str], lookup: Lookup, start_line: int) -> tuple[str, str]:
@@ -199,7 +205,8 @@ class _Parser:
         quoted = self.quoted(text, quote)
         if quoted is None:
             end = text.find("\n")
-            raise self.fail(f"unterminated quoted value {text[: end if end >= 0 else len(text)]}")
+            raise self.fail(f"unterminated quoted value {text[: end if end >= 0 else len(text)]}",
+                            shown="unterminated quoted value (the value is not shown)")
         value, rest = quoted
         if quote == '"':
             value = self.expand(_expand_escapes(value), out, lookup, start_line)
@@ -232,6 +239,9 @@ class _Parser:
 
         try:
             return substitute(value, combined)
+        except InvalidTemplateError as error:
+            shown = "invalid interpolation format in a value (the value is not shown)"
+            raise self.fail(error.message, shown=shown, numbered=False, line=line) from None
         except InterpolationError as error:
             raise self.fail(error.message, numbered=False, line=line) from None
 

@@ -69,3 +69,15 @@ def test_raw_format_rejects_whitespace_in_names():
         dotenv.parse_raw("GOOD=1\nBAD NAME=2\n", file="app.env")
     assert caught.value.line == 2
     assert "variable 'BAD NAME' contains whitespaces" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['DB_PASSWORD="hunter2secret\n', "DB_PASSWORD='hunter2secret\n", 'DB_PASSWORD="hunter2secret ${"\n', "a/b=hunter2secret\n"],
+)
+def test_an_error_in_an_env_file_never_shows_the_value(text):
+    with pytest.raises(EnvFileError) as caught:
+        dotenv.parse(text, file="app.env")
+    assert "hunter2secret" not in str(caught.value)
+    assert "hunter2secret" in caught.value.reference_message  # compose-go's own text, kept for the oracle
+    assert str(caught.value).startswith("app.env:")  # the line is compose-go's count
