@@ -53,6 +53,7 @@ __all__ = [
     "namespace_of",
     "network_policy_object",
     "quota_object",
+    "ready_status",
     "resume_workloads",
     "suspend_workloads",
 ]
@@ -258,3 +259,11 @@ def condition(type_: str, ok: bool, reason: str, message: str, generation: int |
         "observedGeneration": generation,
         "lastTransitionTime": now,
     }
+
+
+def ready_status(env: EnvironmentSpec, generation: int | None, now: str) -> dict[str, Any]:
+    """The Environment's status once the cluster matches it."""
+    reason, message = ("Suspended", "suspended: workloads scaled to 0") if env.suspended else (
+        "Reconciled", f"namespace {env.namespace} ready")
+    return {"namespace": env.namespace, "suspended": env.suspended, "observedGeneration": generation,
+            "conditions": [condition("Ready", True, reason, message, generation, now)]}

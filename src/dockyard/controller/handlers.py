@@ -166,14 +166,8 @@ def register(registry: kopf.OperatorRegistry, *, resync: float = 300.0) -> kopf.
             logger.info("Environment %s: %s %d workloads", name, "suspended" if env.suspended else "resumed", changed)
             if not env.suspended:  # edits made while suspended are applied now
                 _request_namespace(state, env.namespace, delay=0)
-        message = "suspended: workloads scaled to 0" if env.suspended else f"namespace {env.namespace} ready"
-        patch.status["namespace"] = env.namespace
-        patch.status["suspended"] = env.suspended
-        patch.status["observedGeneration"] = generation
-        patch.status["conditions"] = [
-            environments.condition("Ready", True, "Suspended" if env.suspended else "Reconciled", message, generation,
-                                   _now())
-        ]
+        for key, value in environments.ready_status(env, generation, _now()).items():
+            patch.status[key] = value
 
     @kopf.on.delete(**environment, id="environment_deleted")
     async def environment_deleted(name: str, spec, memo: kopf.Memo, **_: Any) -> None:
