@@ -100,8 +100,27 @@ def cluster(kube):
     return kube
 
 
+def role_rules(*names: str) -> set[tuple[str, str, str]]:
+    """(verb, API group, resource) triples the ClusterRoles ``names`` in deploy/rbac.yaml grant."""
+    roles = [o for o in manifests() if o["kind"] == "ClusterRole" and o["metadata"]["name"] in names]
+    return {(verb, group, resource) for role in roles for rule in role["rules"] for group in rule["apiGroups"]
+            for resource in rule["resources"] for verb in rule["verbs"]}
+
+
+def calls_made(kube) -> set[tuple[str, str, str]]:
+    """(verb, API group, resource) of every request in the log, in RBAC's words (apply is a patch)."""
+    made = set()
+    for record in kube.requests:
+        if not record.plural or not record.verb:
+            continue  # discovery (/api, /apis/...) is open to every authenticated client
+        resource = record.plural + (f"/{record.subresource}" if record.subresource else "")
+        made.add(("patch" if record.verb == "apply" else record.verb, record.group or "", resource))
+    return made
+
+
 @pytest.fixture
 def start_controller(cluster) -> Iterator[Callable[..., Controller]]:
+    """Start operator instances; afterwards, check that every call they made is one the install grants."""
     running: list[Controller] = []
 
     def start(**overrides: Any) -> Controller:
@@ -114,6 +133,8 @@ def start_controller(cluster) -> Iterator[Callable[..., Controller]]:
         if controller._thread.is_alive():
             controller.stop()
     assert not cluster.server_errors
+    denied = calls_made(cluster) - role_rules("dockyard-controller", "dockyard-controller-workspaces")
+    assert not denied, f"calls the installed ClusterRoles do not allow: {sorted(denied)}"
 
 
 @pytest.fixture

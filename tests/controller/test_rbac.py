@@ -7,14 +7,15 @@ container, the deletion finalizers); the emulator's request log is the record of
 
 from __future__ import annotations
 
-from dockyard.controller.install import manifests
 from tests.controller.conftest import (
+    calls_made,
     composition,
     put_composition,
     put_environment,
     quiet,
     ready_deployment,
     reconciled,
+    role_rules,
     wait_until,
 )
 
@@ -71,22 +72,6 @@ volumes:
 """
 
 
-def role_rules() -> set[tuple[str, str, str]]:
-    role = next(o for o in manifests() if o["kind"] == "ClusterRole")
-    return {(verb, group, resource) for rule in role["rules"] for group in rule["apiGroups"]
-            for resource in rule["resources"] for verb in rule["verbs"]}
-
-
-def calls_made(kube) -> set[tuple[str, str, str]]:
-    made = set()
-    for record in kube.requests:
-        if not record.plural or not record.verb:
-            continue  # discovery (/api, /apis/...) is open to every authenticated client
-        resource = record.plural + (f"/{record.subresource}" if record.subresource else "")
-        made.add(("patch" if record.verb == "apply" else record.verb, record.group or "", resource))
-    return made
-
-
 def crashing_pod(kube) -> None:
     kube.store_put({
         "apiVersion": "v1", "kind": "Pod",
@@ -130,6 +115,6 @@ def test_the_cluster_role_covers_every_call_the_controller_makes_and_lists_nothi
     wait_until(lambda: kube.store_get("Namespace", "env-dev") is None, what="the namespace to go")
     quiet(kube, controller)
 
-    made, granted = calls_made(kube), role_rules()
+    made, granted = calls_made(kube), role_rules("dockyard-controller")
     assert sorted(made - granted) == [], f"calls the ClusterRole does not allow: {sorted(made - granted)}"
     assert sorted(granted - made) == [], f"permissions the controller never used: {sorted(granted - made)}"
