@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from dockyard.compose import canonical as canon
 from dockyard.compose import merge as merging
 from dockyard.compose.files import DiskSource, FileSource, interpolate_tree, parse_document, parse_dotenv, read_text
-from dockyard.compose.location import Location
+from dockyard.compose.location import Location, nearest
 from dockyard.errors import ComposeError, ComposeErrors, EnvFileError
 
 if TYPE_CHECKING:
@@ -442,11 +442,7 @@ def _located(error: ComposeError, file: str, positions: Mapping[tuple, Location]
     if error.file is None:
         error.file = file
     if error.line is None and error.path:
-        parts = tuple(_path_part(p) for p in str(error.path).split(".") if p != "[]")
-        while parts:
-            where = positions.get(parts)
-            if where is not None:
-                error.file, error.line, error.column = where.file, where.line, where.column
-                break
-            parts = parts[:-1]
+        where = nearest(positions, tuple(_path_part(p) for p in str(error.path).split(".") if p != "[]"))
+        if where is not None:
+            error.file, error.line, error.column = where.file, where.line, where.column
     return error

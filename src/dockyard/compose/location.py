@@ -7,6 +7,7 @@ importing it costs more than loading a small file.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -25,3 +26,20 @@ class Location:
             if self.column is not None:
                 parts.append(str(self.column))
         return ":".join(parts)
+
+
+def nearest(positions: Mapping[tuple, Location], path: tuple) -> Location | None:
+    """Where ``path`` was written, or else its nearest parent that has a position."""
+    while True:
+        found = positions.get(path)
+        if found is not None or not path:
+            return found
+        path = path[:-1]
+
+
+def placed(positions: Mapping[tuple, Location], path: tuple, file: str) -> dict:
+    """``file``/``line``/``column`` keyword arguments of a ``ComposeError`` about ``path``."""
+    where = nearest(positions, path)
+    if where is None:
+        return {"file": file, "line": None, "column": None}
+    return {"file": where.file, "line": where.line, "column": where.column}

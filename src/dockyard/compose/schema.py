@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-from dockyard.compose.location import Location
+from dockyard.compose.location import Location, placed
 from dockyard.compose.tree import dotted
 from dockyard.errors import SchemaError
 
@@ -403,23 +403,8 @@ def _explain(error: Any, *, file: str, positions: Mapping[tuple, Location]) -> S
         return SchemaError("does not match the Compose specification", file=file)
     path = tuple(error.absolute_path)
     anchor = path + (error.instance[0],) if error.validator == "additionalProperties" else path
-    where = _locate(positions, anchor)
     text = " ".join(p for p in (dotted(path), describe(error)) if p)
-    return SchemaError(
-        text,
-        file=where.file if where else file,
-        path=dotted(path),
-        line=where.line if where else None,
-        column=where.column if where else None,
-    )
-
-
-def _locate(positions: Mapping[tuple, Location], path: tuple) -> Location | None:
-    while True:
-        found = positions.get(path)
-        if found is not None or not path:
-            return found
-        path = path[:-1]
+    return SchemaError(text, path=dotted(path), **placed(positions, anchor, file))
 
 
 def quote(text: Any) -> str:

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
-from dockyard.compose.location import Location
+from dockyard.compose.location import Location, placed
 from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted
 from dockyard.errors import ValidationError
 
@@ -436,15 +436,4 @@ _DUPLICATED_LIMITS: tuple[tuple[str, str, str, Callable[[Any], Any]], ...] = (
 
 
 def _located(message: str, path: TreePath, file: str, positions: Mapping[tuple, Location]) -> ValidationError:
-    probe = path
-    where = positions.get(probe)
-    while where is None and probe:
-        probe = probe[:-1]
-        where = positions.get(probe)
-    return ValidationError(
-        message,
-        file=where.file if where else file,
-        path=dotted(path),
-        line=where.line if where else None,
-        column=where.column if where else None,
-    )
+    return ValidationError(message, path=dotted(path), **placed(positions, path, file))
