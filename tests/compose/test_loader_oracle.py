@@ -23,11 +23,6 @@ WORKDIR = "/work/project"
 RESOLVE_PATHS_DEFAULT_ON = {"loader-036": "upstream passes an absolute path with default library options (note)"}
 
 
-# Vectors whose outcome belongs to another module than the loader; strict, so they flip back on.
-OWNED_ELSEWHERE = {
-}
-
-
 def details_for(case: dict) -> ConfigDetails:
     files = {os.path.normpath(os.path.join(WORKDIR, name)): text.encode() for name, text in case["files"].items()}
     config_files = [
@@ -109,12 +104,7 @@ def check(tree, assertion: dict) -> None:
         raise AssertionError(f"unknown op {op}")
 
 
-def marked(case: dict):
-    reason = OWNED_ELSEWHERE.get(case["id"])
-    return pytest.param(case, id=case["id"], marks=pytest.mark.xfail(reason=reason, strict=True) if reason else ())
-
-
-@pytest.mark.parametrize("case", [marked(c) for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_loader_matches_compose_go(case):
     if case["expect_error_contains"]:
         with pytest.raises(ComposeError) as caught:
