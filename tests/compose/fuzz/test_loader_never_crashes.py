@@ -32,7 +32,10 @@ def load_text(text: str) -> Project | ComposeError:
     try:
         return load(details)
     except ComposeError as error:
-        assert str(error), "an error must say something"
+        for each in getattr(error, "errors", [error]):
+            assert each.message, "an error must say something"
+            assert each.file, f"an error must name its file: {each.message}"
+            assert "Traceback" not in str(each)
         return error
 
 
