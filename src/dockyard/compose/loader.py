@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from dockyard.compose import canonical as canon
 from dockyard.compose import merge as merging
 from dockyard.compose.files import DiskSource, FileSource, interpolate_tree, parse_document, parse_dotenv, read_text
-from dockyard.compose.location import Location, nearest
+from dockyard.compose.location import Location, nearest, placed
 from dockyard.errors import ComposeError, ComposeErrors, EnvFileError
 
 if TYPE_CHECKING:
@@ -318,10 +318,10 @@ class _Loader:
                     if not required:
                         bound.append(EnvFile(path, False, entry.get("format"), None))
                         continue
+                    where = ("services", name, "env_file", index)
                     raise EnvFileError(
                         f"env file {path} not found: stat {path}: no such file or directory",
-                        file=_first_file(self.details),
-                        path=("services", name, "env_file", index),
+                        path=where, **placed(self.positions, where, _first_file(self.details)),
                     )
                 text = self._read_referenced(path, what="env file")
 
@@ -346,9 +346,10 @@ class _Loader:
             labels: dict[str, Any] = {}
             for index, path in enumerate([entries] if isinstance(entries, str) else entries):
                 if not self.source.exists(path) or self.source.is_dir(path):
+                    where = ("services", name, "label_file", index)
                     raise EnvFileError(
-                        f"label file {path} not found", file=_first_file(self.details),
-                        path=("services", name, "label_file", index),
+                        f"label file {path} not found",
+                        path=where, **placed(self.positions, where, _first_file(self.details)),
                     )
                 text = self._read_referenced(path, what="label file")
                 labels.update(parse_dotenv(text, self.details.environment.get, file=path))

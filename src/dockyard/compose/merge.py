@@ -303,7 +303,10 @@ def _volume_key(value: Any, path: Path) -> str:
     if isinstance(value, str):
         from dockyard.compose.canonical import parse_volume
 
-        return parse_volume(value)["target"] or ""
+        try:
+            return parse_volume(value)["target"] or ""
+        except ComposeError as error:
+            raise MergeError(f"{path} {error.message}", path=str(path)) from None
     return ""
 
 

@@ -188,3 +188,22 @@ def test_env_file_option_is_relative_to_the_current_directory(project, monkeypat
     (project / "app" / "compose.yaml").write_text("services:\n  web:\n    image: nginx:${TAG}\n")
     (project / "here.env").write_text("TAG=here\n")
     assert config_json("-f", "app/compose.yaml", "--env-file", "here.env")["services"]["web"]["image"] == "nginx:here"
+
+
+@pytest.mark.parametrize(
+    ("text", "located"),
+    [
+        ("services:\n  web:\n    image: x\n    env_file: missing.env\n", "compose.yaml:4:15: env file "),
+        ("services:\n  web:\n    image: x\n    env_file:\n      - path: missing.env\n", "compose.yaml:5:9: env file "),
+        ("services:\n  web:\n    image: x\n    label_file: missing.labels\n", "compose.yaml:4:17: label file "),
+        (
+            "services:\n  web:\n    image: x\n    volumes:\n      - ./ok:/ok\n      - ':/x'\n",
+            "compose.yaml:6:9: services.web.volumes.[1] invalid spec: :/x: empty section between colons",
+        ),
+    ],
+)
+def test_errors_about_referenced_files_and_short_syntax_point_at_the_line(project, text, located):
+    (project / "compose.yaml").write_text(text)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {project}/{located}"), result.stderr
