@@ -137,14 +137,27 @@ def _marked(text: str) -> bool:
 def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
     """Whether any string under ``value`` holds a marker (``skip``: top-level dataclass fields to ignore).
 
-    The fast yes/no twin of ``scan``, which only runs to locate what this found. Collections of
-    strings are joined and searched in one C-level pass.
+    The fast yes/no twin of ``scan``, which only runs to locate what this found. Empty and
+    atomic fields are passed over without a call; a dataclass's own strings, and collections of
+    strings, are joined and searched in one C-level pass.
     """
-    shape, names = _shape(type(value))
-    if shape == "str":
+    kind = type(value)
+    if kind is str:
         return OPEN in value or CLOSE in value
+    shape, names = _SHAPES.get(kind) or _shape(kind)
     if shape == "dataclass":
-        return any(contains_marker(getattr(value, name)) for name in names if name not in skip)
+        strings = []
+        for name in names:
+            if name in skip:
+                continue
+            item = getattr(value, name)
+            if not item:
+                continue
+            if type(item) is str:
+                strings.append(item)
+            elif contains_marker(item):
+                return True
+        return _marked("".join(strings))
     if shape == "mapping":
         try:
             return _marked("".join(value)) or _marked("".join(value.values()))

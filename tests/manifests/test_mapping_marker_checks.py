@@ -1,0 +1,66 @@
+"""The two fast marker checks agree with the exact walk (``secretrefs.scan``).
+
+``contains_marker`` decides whether a service needs the located walk; ``_assert_no_marker``
+checks the rendered objects in one C-level pass. Both must find a marker wherever it hides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dockyard.compose.model import Deploy, Healthcheck, Port, Resources, ServiceVolume
+from dockyard.errors import TranslationError
+from dockyard.manifests import secretrefs
+from dockyard.manifests.context import Context, RenderOptions
+from dockyard.manifests.translate import _SECRET_FIELDS, _assert_no_marker
+from manifest_builders import env, project, secret, service
+
+MARKED = secret("PW")
+
+
+@pytest.mark.parametrize("fields", [
+    {"image": f"app:{MARKED}"},
+    {"working_dir": MARKED},
+    {"labels": {"token": MARKED}},
+    {"labels": {MARKED: "key"}},
+    {"ports": (Port(target=80, name=MARKED),)},
+    {"volumes": (ServiceVolume(type="bind", source=MARKED, target="/x"),)},
+    {"deploy": Deploy(resources=Resources(limits={"memory": MARKED}))},
+    {"dns": ("1.1.1.1", MARKED)},
+])
+def test_a_marker_outside_the_secret_fields_is_found_wherever_it_is(fields):
+    value = service(**fields)
+    assert secretrefs.contains_marker(value, _SECRET_FIELDS)
+    assert any(True for _ in secretrefs.scan(value, ("services", "web")))
+
+
+def test_markers_only_in_the_secret_fields_are_passed_over_when_skipped():
+    value = service(environment={"A": MARKED}, command=(MARKED,), healthcheck=Healthcheck(test=("CMD-SHELL", MARKED)))
+    assert not secretrefs.contains_marker(value, _SECRET_FIELDS)
+    assert secretrefs.contains_marker(value)
+
+
+def test_a_service_without_markers_has_none():
+    assert not secretrefs.contains_marker(service(ports=(Port(target=80),), labels={"a": "b"}, privileged=False))
+
+
+class Text(str):
+    """A string subclass marshal refuses, so the exact walk must decide."""
+
+
+def _context() -> Context:
+    return Context(project=project(service()), environment=env(), options=RenderOptions())
+
+
+@pytest.mark.parametrize("value", [MARKED, f"x{MARKED}y", Text(MARKED)])
+def test_a_marker_that_reached_a_rendered_object_is_an_internal_error_naming_its_path(value):
+    objects = [{"kind": "ConfigMap", "metadata": {"name": "plain"}, "data": {"a": "b"}},
+               {"kind": "Deployment", "metadata": {"name": "web"}, "spec": {"args": ["ok", value]}}]
+    with pytest.raises(TranslationError, match="internal error") as caught:
+        _assert_no_marker(_context(), objects)
+    assert caught.value.path == "Deployment.web.spec.args.1"
+
+
+@pytest.mark.parametrize("value", ["plain", "\ue002 other private use", Text("plain"), 1.5, None, True])
+def test_rendered_objects_without_markers_pass(value):
+    _assert_no_marker(_context(), [{"kind": "Service", "metadata": {"name": "web"}, "spec": {"x": [value]}}])
