@@ -14,6 +14,7 @@ Every compose key is either mapped by a builder or named in a warning (``UNMAPPE
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,7 @@ UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("ipc", lambda v: v not in (None, "host", "private"), "ipc is not mapped: every pod has its own IPC namespace"),
 )
 _SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint", "extensions", "healthcheck"})
+_MARKER_BYTES = (secretrefs.OPEN.encode(), secretrefs.CLOSE.encode())
 _SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
 
 
@@ -213,8 +215,11 @@ def _refuse_duplicate_objects(ctx: Context, objects: list[dict[str, Any]]) -> No
 
 
 def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
-    text = repr(objects)  # C-level for plain dicts/lists; private-use characters print as escapes
-    if all(mark not in text for mark in ("\\ue000", "\\ue001", secretrefs.OPEN, secretrefs.CLOSE)):
+    try:  # one C-level pass over plain dicts/lists/strings, which marshal writes as UTF-8
+        blob = marshal.dumps(objects)
+    except ValueError:  # a value marshal cannot write: the walk below decides
+        blob = None
+    if blob is not None and _MARKER_BYTES[0] not in blob and _MARKER_BYTES[1] not in blob:
         return
     for obj in objects:
         for path, _ in secretrefs.scan(obj, (obj["kind"], obj["metadata"]["name"])):
