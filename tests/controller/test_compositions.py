@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 from tests.controller.conftest import (
     composition,
@@ -69,16 +70,19 @@ def deploy(kube, controller, compose: str = SHOP, **options) -> None:
     settle(kube, controller)
 
 
+FIRST_PASSWORD, SECOND_PASSWORD = "pw-7f3a9c-first", "pw-51e0d2-second"
+
+
 def env_secret(**data: str) -> dict:
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "env-secret", "namespace": "env-dev"},
             "type": "Opaque", "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}
 
 
 def deploy_reading_a_secret(kube, controller) -> None:
-    """SHOP with the api reading env secret DB_PASSWORD (value "first")."""
+    """SHOP with the api reading env secret DB_PASSWORD (value FIRST_PASSWORD)."""
     put_environment(kube)
     wait_until(lambda: kube.store_get("Secret", "env-secret", "env-dev"), what="env-secret")
-    kube.store_put(env_secret(DB_PASSWORD="first"))
+    kube.store_put(env_secret(DB_PASSWORD=FIRST_PASSWORD))
     put_composition(kube, SHOP.replace("      GREETING: ${GREETING:-hello}", "      PASSWORD: ${DB_PASSWORD}"))
     settle(kube, controller)
 
@@ -234,15 +238,20 @@ def test_the_periodic_resync_puts_back_a_workload_someone_edited_by_hand(kube, s
                what="the image put back")
 
 
-def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(kube, controller):
+def test_changing_an_env_secret_value_rolls_only_the_services_that_reference_it(kube, caplog, controller):
+    caplog.set_level(logging.DEBUG)
     deploy_reading_a_secret(kube, controller)
     kube.requests.clear()
 
-    kube.store_put(env_secret(DB_PASSWORD="second"))
+    kube.store_put(env_secret(DB_PASSWORD=SECOND_PASSWORD))
 
     wait_until(lambda: workload_writes(kube), what="a workload write after the secret change")
     settle(kube, controller)
     assert workload_writes(kube) == [("apply", "api")]
+    assert "environment_values_changed" in caplog.text  # the controller's debug log was captured
+    shown = [caplog.text, repr(events_about(kube)), repr(composition(kube)), repr(deployments(kube))]
+    for value in (FIRST_PASSWORD, SECOND_PASSWORD):
+        assert not any(value in text or base64.b64encode(value.encode()).decode() in text for text in shown)
 
 
 def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and_writes_no_workload(kube, controller):
@@ -260,7 +269,7 @@ def test_an_env_secret_key_removed_under_a_running_service_fails_at_its_line_and
     env = deployments(kube)["api"]["spec"]["template"]["spec"]["containers"][0]["env"]
     assert {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "env-secret", "key": "DB_PASSWORD"}}} in env
 
-    kube.store_put(env_secret(DB_PASSWORD="second"))
+    kube.store_put(env_secret(DB_PASSWORD=SECOND_PASSWORD))
 
     wait_until(lambda: reconciled(kube), what="Reconciled once the key is back")
     assert condition(composition(kube), "Reconciled")["status"] == "True"
