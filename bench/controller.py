@@ -5,7 +5,7 @@ do not share one GIL); the controller runs here, the same code ``dockyard contro
 time until every Composition reports Reconciled for its generation, requests per composition (the
 server's request log), the controller process's peak RSS. Targets: < 60 s, < 250 MB.
 
-    python bench/controller.py [--compositions 500] [--services 10] [--workers 16]
+    python bench/controller.py [--compositions 500] [--services 10] [--workers 32] [--simulator]
 """
 
 from __future__ import annotations
