@@ -81,7 +81,14 @@ def _resolve(
     chain = _track(chain, file, name)
     base_services, base_file = services, file
     if other_file is not None:
-        base_services, base_file = resolver.base_from(os.path.join(resolver.working_dir, str(other_file)))
+        target = os.path.join(resolver.working_dir, str(other_file))
+        try:
+            base_services, base_file = resolver.base_from(target)
+        except ComposeError as error:
+            if error.file != target or error.line is not None:
+                raise
+            # the file itself cannot be read: point at the ``extends.file`` that names it
+            raise ExtendsError(error.message, file=file, path=("services", name, "extends", "file")) from None
         if ref not in base_services:
             raise ExtendsError(
                 f"cannot extend service {name!r} in {file}: service {ref!r} not found in {base_file}",
@@ -114,7 +121,7 @@ def _track(chain: tuple[tuple[str, str], ...], file: str, service: str) -> tuple
     if entry in chain:
         lines = ["Circular reference:", f"  {chain[0][1]} in {chain[0][0]}"]
         lines += [f"  extends {s} in {f}" for f, s in (*chain[1:], entry)]
-        raise ExtendsError("\n".join(lines), file=file)
+        raise ExtendsError("\n".join(lines), file=file, path=("services", service, "extends"))
     return (*chain, entry)
 
 

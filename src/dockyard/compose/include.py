@@ -56,7 +56,13 @@ def apply_include(
         scoped = dict(environment)
         for key, value in _env_from_files(entry.get("env_file"), project_dir, working_dir, environment, source).items():
             scoped.setdefault(key, value)
-        imported = load_project(paths, project_dir, scoped, [*included, main])
+        try:
+            imported = load_project(paths, project_dir, scoped, [*included, main])
+        except ComposeError as error:
+            if error.file not in paths or error.line is not None:
+                raise
+            # an included file that cannot be read: point at the ``include`` entry that names it
+            raise IncludeError(error.message, file=file, path=("include", index)) from None
         _import_resources(imported, tree, file)
 
 

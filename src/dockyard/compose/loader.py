@@ -143,30 +143,15 @@ class _Loader:
         data = document.data
         if not self.options.skip_interpolation:
             data = interpolate_tree(data, environment, file=name, positions=document.positions)
-        if not self.options.skip_include and "include" in data:
-            from dockyard.compose.include import apply_include
-
-            apply_include(
-                data,
-                file=name,
-                working_dir=working_dir,
-                environment=environment,
-                included=[*included, os.path.abspath(name)],
-                source=self.source,
-                load_project=self._load_included,
-            )
         self.last_resets = frozenset((*document.reset_paths, *document.override_paths))
-        merging.apply_resets(tree, self.last_resets)
-        if not self.options.skip_extends:
-            from dockyard.compose.extends import apply_extends
-
-            apply_extends(
-                data,
-                file=name,
-                working_dir=working_dir,
-                load_base=lambda path: self._load_extends_base(path, working_dir, environment),
-                resets=self.last_resets,
-            )
+        try:
+            self._include(data, name, working_dir, environment, included)
+            merging.apply_resets(tree, self.last_resets)
+            self._extend(data, name, working_dir, environment)
+        except ComposeError as exc:
+            if exc.file in (None, name):  # about this file (not about a file it includes or extends)
+                exc = _located(exc, name, document.positions)
+            raise exc from None
         self.positions.maps.insert(0, document.positions)
         try:
             tree = merging.enforce_unicity(merging.merge(tree, data))
@@ -180,6 +165,34 @@ class _Loader:
             return merging.enforce_unicity(tree)
         except ComposeError as exc:
             raise _located(exc, name, self.positions) from None
+
+    def _include(self, data: dict, name: str, working_dir: str, environment, included) -> None:
+        if self.options.skip_include or "include" not in data:
+            return
+        from dockyard.compose.include import apply_include
+
+        apply_include(
+            data,
+            file=name,
+            working_dir=working_dir,
+            environment=environment,
+            included=[*included, os.path.abspath(name)],
+            source=self.source,
+            load_project=self._load_included,
+        )
+
+    def _extend(self, data: dict, name: str, working_dir: str, environment) -> None:
+        if self.options.skip_extends:
+            return
+        from dockyard.compose.extends import apply_extends
+
+        apply_extends(
+            data,
+            file=name,
+            working_dir=working_dir,
+            load_base=lambda path: self._load_extends_base(path, working_dir, environment),
+            resets=self.last_resets,
+        )
 
     def _parse(self, config_file: ConfigFile):
         name = config_file.filename

@@ -37,13 +37,23 @@ def test_relative_paths_of_the_base_are_rebased_onto_its_directory():
     assert deep.build.context == str(TESTDATA / "extends")
 
 
-def test_an_extends_cycle_is_reported():
-    with pytest.raises(ComposeError, match="Circular reference"):
+def test_an_extends_cycle_is_reported_at_the_extends_that_closes_it():
+    with pytest.raises(ComposeError, match="Circular reference") as caught:
         load_dir("cycle")
+    assert (caught.value.file, caught.value.line, caught.value.column) == (str(TESTDATA / "cycle" / "compose.yaml"), 3, 14)
 
 
-def test_extending_a_missing_service_names_it():
+def test_extending_a_missing_service_names_it_at_its_line():
     from attribute_helpers import load as load_inline
 
-    with pytest.raises(ComposeError, match='service "ghost" not found'):
+    with pytest.raises(ComposeError, match='service "ghost" not found') as caught:
         load_inline("services:\n  web:\n    extends: ghost\n")
+    assert str(caught.value).startswith("/project/compose.yaml:3:14: ")
+
+
+def test_extending_from_a_missing_file_points_at_the_file_key():
+    from attribute_helpers import load as load_inline
+
+    with pytest.raises(ComposeError, match="compose file /project/nope.yaml not found") as caught:
+        load_inline("services:\n  web:\n    image: x\n    extends:\n      file: nope.yaml\n      service: b\n")
+    assert (caught.value.file, caught.value.line, caught.value.column) == ("/project/compose.yaml", 5, 13)

@@ -41,3 +41,11 @@ def test_redefining_an_included_service_is_a_conflict():
             "include: [other.yaml]\nservices:\n  db:\n    image: mine\n",
             files={"other.yaml": "services:\n  db:\n    image: theirs\n"},
         )
+
+
+def test_a_missing_included_file_is_reported_at_its_include_entry():
+    from attribute_helpers import load as load_inline
+
+    with pytest.raises(ComposeError, match="compose file /project/nope.yaml not found") as caught:
+        load_inline("include:\n  - other.yaml\n  - nope.yaml\n", files={"other.yaml": "services: {}\n"})
+    assert (caught.value.file, caught.value.line, caught.value.column) == ("/project/compose.yaml", 3, 5)
