@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import logging
 
+import pytest
+
 from tests.controller.conftest import (
     composition,
     condition,
@@ -147,18 +149,28 @@ def test_changing_an_env_config_value_rolls_only_the_services_that_reference_it(
     assert workload_writes(kube) == [("apply", "api")]
 
 
-def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no_workload(kube, controller):
+INVALID_EDITS = {
+    "not-a-mapping": (("    ports: [\"80\"]", "    ports: [\"80\"]\n    environment: 12"),
+                      "compose.yaml:6:18: services.web.environment must be a mapping"),
+    "missing-required-key": (("${GREETING:-hello}", "${API_TOKEN:?set it with dockyard secret set API_TOKEN}"),
+                             "compose.yaml:9:17: error while interpolating services.api.environment.GREETING: "
+                             "required variable API_TOKEN is missing a value"),
+}
+
+
+@pytest.mark.parametrize("edit", INVALID_EDITS)
+def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no_workload(kube, controller, edit):
+    (old, new), location = INVALID_EDITS[edit]
     deploy(kube, controller)
     kube.requests.clear()
 
-    put_composition(kube, SHOP.replace("    ports: [\"80\"]", "    ports: [\"80\"]\n    environment: 12"))
+    put_composition(kube, SHOP.replace(old, new))
 
     cond = wait_until(lambda: not_reconciled(kube, generation=2), what="Reconciled=False")
-    assert "compose.yaml:6:18: services.web.environment must be a mapping" in cond["message"]
+    assert location in cond["message"]
     assert workload_writes(kube) == []
     assert deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
-    wait_until(lambda: any(reason == "Failed" and message.startswith("InvalidCompose: ")
-                           and "compose.yaml:6:18: services.web.environment" in message
+    wait_until(lambda: any(reason == "Failed" and message.startswith("InvalidCompose: ") and location in message
                            for reason, message in events_about(kube)), what="a Failed event with its reason")
 
 
