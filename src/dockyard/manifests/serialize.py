@@ -58,47 +58,68 @@ def _scalar(value: Any, strings: dict[str, str]) -> str:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-class _Emitter:
-    """Block-style YAML lines; ``strings`` memoises the text of repeated strings (keys, labels)."""
-
-    def __init__(self) -> None:
-        self.out: list[str] = []
-        self.strings: dict[str, str] = {}
-
-    def block(self, value: dict | list, indent: str) -> None:
-        """The lines of a non-empty dict or list at ``indent``."""
-        out = self.out
-        if type(value) is dict:
-            for key, item in value.items():
-                self.entry(f"{indent}{_scalar(str(key), self.strings)}:", item, indent, True)
-        else:
-            nested = indent + "  "
-            for item in value:
-                if type(item) is dict and item:
-                    first = len(out)
-                    self.block(item, nested)
-                    out[first] = f"{indent}- {out[first][len(nested):]}"
-                else:
-                    self.entry(f"{indent}-", item, indent, False)
-
-    def entry(self, head: str, item: Any, indent: str, is_key: bool) -> None:
+def _mapping(value: dict, indent: str, lead: str, out: list[str], strings: dict[str, str]) -> None:
+    """The lines of a non-empty dict at ``indent``; the first line starts with ``lead`` instead
+    (``"- "`` where the dict is a list item). ``strings`` memoises the text of repeated strings
+    (keys, labels), looked up inline: this loop writes most of the output."""
+    prefix = lead
+    memo = strings.get
+    for key, item in value.items():
+        text = memo(key)
+        if text is None:
+            text = _scalar(str(key), strings)
+        head = f"{prefix}{text}:"
+        prefix = indent
         kind = type(item)
-        if kind is dict or kind is list:
+        if kind is str:
+            text = memo(item)
+            out.append(f"{head} {text if text is not None else _scalar(item, strings)}")
+        elif kind is dict:
             if item:
-                self.out.append(head)
-                self.block(item, indent if kind is list and is_key else indent + "  ")
+                out.append(head)
+                nested = indent + "  "
+                _mapping(item, nested, nested, out, strings)
             else:
-                self.out.append(f"{head} {{}}" if kind is dict else f"{head} []")
+                out.append(head + " {}")
+        elif kind is list:
+            if item:
+                out.append(head)
+                _sequence(item, indent, out, strings)  # a list under a key is not indented further
+            else:
+                out.append(head + " []")
         else:
-            self.out.append(f"{head} {_scalar(item, self.strings)}")
+            out.append(f"{head} {_scalar(item, strings)}")
+
+
+def _sequence(value: list, indent: str, out: list[str], strings: dict[str, str]) -> None:
+    """The lines of a non-empty list at ``indent``."""
+    nested = indent + "  "
+    dash = indent + "- "
+    for item in value:
+        kind = type(item)
+        if kind is dict:
+            if item:
+                _mapping(item, nested, dash, out, strings)
+            else:
+                out.append(dash + "{}")
+        elif kind is list:
+            if item:
+                out.append(indent + "-")
+                _sequence(item, nested, out, strings)
+            else:
+                out.append(dash + "[]")
+        else:
+            out.append(dash + _scalar(item, strings))
 
 
 def to_yaml(objects: Iterable[dict[str, Any]]) -> str:
-    emitter = _Emitter()
+    out: list[str] = []
+    strings: dict[str, str] = {}  # memoised text of repeated strings (keys, labels)
     for obj in objects:
-        emitter.out.append("---")
-        emitter.block(obj, "")
-    return "\n".join(emitter.out) + "\n" if emitter.out else ""
+        out.append("---")
+        if obj:
+            _mapping(obj, "", "", out, strings)
+    return "\n".join(out) + "\n" if out else ""
 
 
 def to_json(objects: Iterable[dict[str, Any]]) -> str:
