@@ -118,3 +118,24 @@ def test_the_cluster_role_covers_every_call_the_controller_makes_and_lists_nothi
     made, granted = calls_made(kube), role_rules("dockyard-controller")
     assert sorted(made - granted) == [], f"calls the ClusterRole does not allow: {sorted(made - granted)}"
     assert sorted(granted - made) == [], f"permissions the controller never used: {sorted(granted - made)}"
+
+
+def test_secrets_configmaps_events_and_owned_objects_are_only_read_through_server_side_selectors(kube, controller):
+    put_environment(kube)
+    wait_until(lambda: kube.store_get("Namespace", "env-dev"), what="namespace env-dev")
+    put_composition(kube, "services:\n  web:\n    image: nginx:1.25\n")
+    wait_until(lambda: reconciled(kube), what="Reconciled")
+    expected = {
+        "secrets": ("fieldSelector", "metadata.name=env-secret"),
+        "configmaps": ("fieldSelector", "metadata.name=env-config"),
+        "events": ("fieldSelector", "type=Warning"),
+        "pods": ("labelSelector", "dockyard.dev/composition"),
+        "deployments": ("labelSelector", "dockyard.dev/composition"),
+    }
+
+    watches = [r for r in kube.requests if r.verb == "watch" and r.plural in expected and not r.namespace]
+
+    assert {r.plural for r in watches} == set(expected)
+    for record in watches:
+        selector, value = expected[record.plural]
+        assert record.query.get(selector) == value, (record.plural, record.query)
