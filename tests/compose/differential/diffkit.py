@@ -63,13 +63,15 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Case:
-    """One differential input: compose files (``-f`` order) inside ``cwd`` and the environment to use."""
+    """One differential input: compose files (``-f`` order) inside ``cwd``, the environment to use
+    and other options of both tools (``--profile``, ``--env-file``)."""
 
     name: str
     cwd: Path
     files: tuple[str, ...]
     unset: tuple[str, ...] = ()
     compose_file_env: str | None = None
+    options: tuple[str, ...] = ()
 
 
 # --- environment ----------------------------------------------------------------------
@@ -94,7 +96,7 @@ _REFERENCE_CACHE: dict[str, Outcome] = {}
 
 def _cache_key(case: Case, env: Mapping[str, str]) -> str:
     digest = hashlib.sha256()
-    digest.update(repr((str(case.cwd), case.files, case.compose_file_env, sorted(env.items()))).encode())
+    digest.update(repr((str(case.cwd), case.files, case.options, case.compose_file_env, sorted(env.items()))).encode())
     for name in case.files or tuple((case.compose_file_env or "").split()):
         path = case.cwd / name
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
@@ -113,6 +115,7 @@ def docker_compose_config(case: Case) -> Outcome:
         args = [str(DOCKER_COMPOSE)]
         for name in case.files:
             args += ["-f", name]
+        args += case.options  # docker compose's options come before the command
         run = subprocess.run(
             [*args, "config", "--format", "json"], cwd=case.cwd, env=env, capture_output=True, text=True, timeout=60
         )
@@ -140,7 +143,7 @@ def dockyard_config(case: Case, monkeypatch: Any) -> Outcome:
     args = ["config"]
     for name in case.files:
         args += ["-f", name]
-    result = CliRunner().invoke(app, [*args, "--format", "json"], catch_exceptions=True)
+    result = CliRunner().invoke(app, [*args, *case.options, "--format", "json"], catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception  # a traceback from dockyard is a bug: let pytest show it
     error = result.stderr

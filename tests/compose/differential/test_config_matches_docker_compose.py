@@ -2,7 +2,8 @@
 
 The reference binary, the controlled environment, the output cache and the table of
 normalisations (each with its reason) are described in ``diffkit.py`` next to this file.
-Corpus: every compose input of the kompose oracle, the repository's ``examples/``, files from
+Corpus: every compose input of the kompose oracle, the repository's ``examples/``, the multi-file
+projects under ``tests/compose/testdata`` (extends, include, profiles, ``--env-file``), files from
 ``bench/generate.py``, inputs at the edge of validity (rejected or barely accepted by docker
 compose), and hypothesis-generated services (next file).
 """
@@ -41,6 +42,31 @@ def test_kompose_oracle_input_loads_like_docker_compose(case, monkeypatch):
 @pytest.mark.parametrize("case", example_cases(), ids=lambda c: c.name)
 def test_shipped_example_loads_like_docker_compose(case, monkeypatch):
     assert_same_config(case, monkeypatch)
+
+
+TESTDATA = REPO / "tests" / "compose" / "testdata"
+TESTDATA_CASES = [
+    Case("extends", TESTDATA / "extends", ("compose.yaml",)),
+    Case("extends-nested", TESTDATA / "extends" / "nested", ("compose.yaml",)),
+    Case("include", TESTDATA / "include", ("compose.yaml",)),
+    Case("include-env-file", TESTDATA / "include", ("compose.yaml",), options=("--env-file", "sub/.env")),
+    Case("multi", TESTDATA / "printing" / "multi", ("compose.yaml", "override.yaml")),
+    Case("kitchen", TESTDATA / "printing" / "kitchen", ("compose.yaml",)),
+    Case("kitchen-every-profile", TESTDATA / "printing" / "kitchen", ("compose.yaml",), options=("--profile", "*")),
+]
+
+
+@pytest.mark.parametrize("case", TESTDATA_CASES, ids=lambda c: c.name)
+def test_a_testdata_project_loads_like_docker_compose(case, monkeypatch):
+    assert_same_config(case, monkeypatch)
+
+
+def test_an_active_profile_selects_services_like_docker_compose(tmp_path, monkeypatch):
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  a: {image: x}\n  b: {image: x, profiles: [dbg]}\n"
+        "  c: {image: x, profiles: [ops, dbg], depends_on: [b]}\n  d: {image: x, profiles: [ops]}\n"
+    )
+    assert_same_config(Case("profiles", tmp_path, ("compose.yaml",), options=("--profile", "dbg")), monkeypatch)
 
 
 @pytest.mark.parametrize(("services", "seed"), [(1, 0), (2, 1), (25, 2), (200, 3)])
