@@ -17,8 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dockyard.compose import ConfigDetails, ConfigFile, MemorySource, Project, load
+from dockyard.compose import ConfigDetails, ConfigFile, LoadOptions, MemorySource, Project, load
+from dockyard.compose.loader import resolve_tree
 from dockyard.compose.schema import schema_document
+from dockyard.compose.serialize import to_format
 from dockyard.errors import ComposeError
 
 WORKDIR = "/fuzz/project"
@@ -114,6 +116,30 @@ def test_random_yaml_documents_end_in_a_project_or_a_compose_error(document):
 @given(document=COMPOSE_DOCUMENT)
 def test_random_compose_shaped_documents_end_in_a_project_or_a_compose_error(document):
     ends_cleanly(load_text(json.dumps(document, ensure_ascii=False)))
+
+
+def print_text(text: str, *, interpolate: bool) -> None:
+    """``dockyard config``'s path (no model binding): resolve, then print in both formats."""
+    details = ConfigDetails(WORKDIR, [ConfigFile(f"{WORKDIR}/compose.yaml", content=text)], ENVIRONMENT, SOURCE)
+    try:
+        tree, _ = resolve_tree(details, LoadOptions(skip_interpolation=not interpolate, collect_files=False))
+    except ComposeError as error:
+        assert error.file and error.message
+        return
+    for fmt in ("yaml", "json"):
+        assert to_format(tree, fmt, raw=not interpolate)
+
+
+@FUZZ
+@given(document=COMPOSE_DOCUMENT, interpolate=st.booleans())
+def test_config_prints_random_compose_shaped_documents_or_a_compose_error(document, interpolate):
+    print_text(json.dumps(document, ensure_ascii=False), interpolate=interpolate)
+
+
+@FUZZ
+@given(text=YAML_LIKE_TEXT)
+def test_config_prints_random_yaml_like_text_or_a_compose_error(text):
+    print_text(text, interpolate=True)
 
 
 def test_an_alias_bomb_is_a_compose_error_not_a_hang():
