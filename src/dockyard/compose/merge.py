@@ -262,6 +262,7 @@ def _unicity_trie() -> dict:
 
 
 _UNICITY_TRIE: dict | None = None
+_UNNAMED = Path("")
 
 
 def _unique(value: Any, trie: dict, path: tuple) -> Any:
@@ -277,9 +278,11 @@ def _unique(value: Any, trie: dict, path: tuple) -> Any:
         return value
     result: list = []
     seen: dict[str, int] = {}
-    where = Path(".".join(map(str, path)))
     for i, entry in enumerate(value):
-        key = indexer(entry, where.next(f"[{i}]"))
+        try:
+            key = indexer(entry, _UNNAMED)  # the entry's path only matters in an error message
+        except ComposeError:
+            key = indexer(entry, Path(".".join(map(str, path))).next(f"[{i}]"))  # raises again, naming it
         if key in seen:
             result[seen[key]] = entry
         else:
