@@ -626,6 +626,8 @@ TYPED = compile_table(
         "services.*.deploy.resources.reservations.devices.[].count": _count,
         "services.*.command": _shell_command,
         "services.*.entrypoint": _shell_command,
+        "services.*.post_start.[].command": _shell_command,
+        "services.*.pre_stop.[].command": _shell_command,
         "services.*.environment": _key_value_mapping(None),
         "services.*.labels": _key_value_mapping(""),
         "services.*.sysctls": _key_value_mapping(""),

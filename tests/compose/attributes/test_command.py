@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from attribute_helpers import merged, round_trip
+from attribute_helpers import load, merged, round_trip
 
 
 def test_string_command_is_split_like_a_shell_and_entrypoint_list_is_kept():
@@ -29,3 +29,12 @@ def test_override_replaces_command_instead_of_appending():
         "services:\n  web:\n    command: [c]\n",
     )
     assert tree["services"]["web"]["command"] == ["c"]
+
+
+def test_lifecycle_hook_commands_are_split_like_command():
+    tree, _ = load(
+        "services:\n  web:\n    image: x\n"
+        "    post_start: [{command: 'sh -c \"echo hi\"', user: root}]\n    pre_stop: [{command: [echo, bye]}]\n"
+    )
+    assert tree["services"]["web"]["post_start"] == [{"command": ["sh", "-c", "echo hi"], "user": "root"}]
+    assert tree["services"]["web"]["pre_stop"] == [{"command": ["echo", "bye"]}]

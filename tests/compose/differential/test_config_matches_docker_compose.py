@@ -118,6 +118,7 @@ ACCEPTED_AT_THE_EDGE = {
         "services: {web: {image: x, blkio_config: {weight: 300, weight_device: [{path: /dev/sda, weight: 400}],"
         " device_read_bps: [{path: /dev/sda, rate: 12mb}], device_write_iops: [{path: /dev/sdb, rate: 30}]}}}\n"
     ),
+    "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
         " deploy: {x-d: 1, resources: {limits: {x-l: 1, cpus: '1'}}}, networks: {n: {x-n: 1}}}}\n"
