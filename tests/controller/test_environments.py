@@ -172,3 +172,18 @@ def test_deleting_an_environment_with_a_running_composition_cleans_up_both(kube,
     wait_until(lambda: not environment(kube), what="the Environment to go")
     assert kube.store_get("Namespace", "env-dev") is None
     assert kube.store_list("Deployment", "env-dev") == []
+
+
+def test_an_environment_the_api_refuses_reports_ready_false_with_the_refusal(kube, controller):
+    kube.inject("apply", kind="Namespace", name="env-dev", status=403, times=None)
+
+    put_environment(kube)
+
+    def failed() -> dict | None:
+        cond = condition(environment(kube), "Ready")
+        return cond if cond.get("status") == "False" else None
+
+    cond = wait_until(failed, what="Ready=False")
+    assert cond["reason"] == "Failed"
+    assert cond["message"].startswith("apply Namespace env-dev: forbidden") and "(HTTP 403)" in cond["message"]
+    assert kube.store_get("Namespace", "env-dev") is None
