@@ -160,7 +160,14 @@ def parse_port(spec: str, path: tuple = ()) -> list[dict]:
     """``types.ParsePortConfig`` (docker's ``nat.ParsePortSpec``): one mapping per container port."""
     raw, _, protocol = spec.partition("/")
     protocol = protocol or "tcp"
+    if protocol.lower() not in ("tcp", "udp", "sctp"):
+        raise _fail(path, f"invalid proto: {protocol}")
     host_ip, host_port, container = _split_port_spec(raw, spec, path)
+    if host_ip:
+        from dockyard.compose.validation import is_ip
+
+        if not is_ip(host_ip):
+            raise _fail(path, f"invalid IP address: {host_ip}")
     start, end = _port_range(container, spec, path, "containerPort")
     host_start = host_end = None
     if host_port:
@@ -372,7 +379,7 @@ def _device(value: Any, path: tuple) -> Any:
     if len(parts) >= 3:
         device["permissions"] = parts[2]
     if len(parts) > 3:
-        raise _fail(path, f"invalid device specification: {value}")
+        raise _fail(path, f"confusing device mapping, please use long syntax: {value}")
     return device
 
 
@@ -542,7 +549,9 @@ def _extra_hosts(value: Any, path: tuple) -> Any:
         for entry in value:
             text = str(entry)
             if "=" not in text:
-                host, _, ip = text.partition(":")
+                host, colon, ip = text.partition(":")
+                if not colon:
+                    raise _fail(path, f"invalid additional host, missing IP: {text}")
                 text = f"{host}={ip}"
             result.append(text)
         return result

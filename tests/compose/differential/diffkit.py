@@ -171,10 +171,12 @@ def reference_reason(error: str) -> re.Pattern[str]:
 
     Dropped: the ``validating <file>:`` / ``failed to parse <file>:`` / ``yaml: line N:``
     prefixes (dockyard puts ``file:line:column:`` first) and the ``: invalid compose project``
-    category suffix; compose-go's ``[]`` list index matches dockyard's real index.
+    category suffix; compose-go's ``[]`` list index matches dockyard's real index; a decoding
+    error's quoted ``'services[web].extra_hosts'`` reads as the dotted ``services.web.extra_hosts``.
     """
     reason = [line for line in error.splitlines() if "level=warning" not in line][-1]
     reason = re.sub(r"^(validating|failed to parse) [^:]+: ", "", reason)
+    reason = re.sub(r"^'([^']+)' ", lambda m: re.sub(r"\[([^\]]+)\]", r".\1", m.group(1)) + " ", reason)
     reason = re.sub(r"^(yaml: )?line \d+: ", "", reason)
     reason = reason.removesuffix(": invalid compose project").strip()
     return re.compile(re.escape(reason).replace(re.escape("[]"), r"\d+"))

@@ -97,6 +97,14 @@ REJECTED = {
     "bind-without-target": "services: {web: {image: x, volumes: [{type: bind}]}}\n",
     "scale-differs-from-replicas": "services: {web: {image: x, scale: 2, deploy: {replicas: 3}}}\n",
     "service-name-with-space": "services: {'a b': {image: x}}\n",
+    "port-with-unknown-protocol": "services: {web: {image: x, ports: ['80/xyz']}}\n",
+    "port-with-two-protocols": "services: {web: {image: x, ports: ['80/tcp/udp']}}\n",
+    "port-protocol-checked-before-the-host": "services: {web: {image: x, ports: ['abc:80/xyz']}}\n",
+    "port-with-a-bad-host-ip": "services: {web: {image: x, ports: ['1.2.3:80:80']}}\n",
+    "port-host-ip-with-a-zone": "services: {web: {image: x, ports: ['[fe80::1%eth0]:81:81']}}\n",
+    "extra-host-without-ip": "services: {web: {image: x, extra_hosts: ['nohost']}}\n",
+    "build-extra-host-without-ip": "services: {web: {image: x, build: {context: ., extra_hosts: ['nohost']}}}\n",
+    "device-with-too-many-fields": "services: {web: {image: x, devices: ['a:b:c:d']}}\n",
     "empty-file": "",
     "only-a-comment": "# nothing here\n",
     "empty-mapping": "{}\n",
@@ -118,6 +126,8 @@ ACCEPTED_AT_THE_EDGE = {
         "services: {web: {image: x, blkio_config: {weight: 300, weight_device: [{path: /dev/sda, weight: 400}],"
         " device_read_bps: [{path: /dev/sda, rate: 12mb}], device_write_iops: [{path: /dev/sdb, rate: 30}]}}}\n"
     ),
+    "port-protocol-in-capitals": "services: {web: {image: x, ports: ['80/UDP', '81/']}}\n",
+    "extra-host-with-empty-ip": "services: {web: {image: x, extra_hosts: ['h=', 'g:']}}\n",
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"

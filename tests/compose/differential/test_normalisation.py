@@ -56,3 +56,9 @@ def test_nested_extensions_are_ignored_but_service_level_ones_and_user_keys_are_
     assert normalise(docker) == normalise(ours)
     assert normalise(other_label) != normalise(ours)
     assert normalise(service_extension) != normalise(ours)
+
+
+def test_a_decoding_error_path_in_brackets_reads_as_a_dotted_path():
+    reason = reference_reason("decoding failed:\n\n'services[web].build.extra_hosts' invalid additional host, missing IP: h")
+
+    assert reason.search("compose.yaml:1:3: services.web.build.extra_hosts invalid additional host, missing IP: h")
