@@ -2,7 +2,7 @@
 
 Importing typer (and click, rich's hooks ...) and building the command costs about half again
 as much as the whole ``config`` run on a 2-service file (475M instead of 325M instructions with
-typer 0.24; typer 0.29 also imported pydantic). ``run`` parses the plain forms of these two
+typer 0.24; typer 0.29 also imported pydantic). ``run`` parses the plain forms of these
 commands' options from the tables below and calls the same bodies (``_project.py``,
 ``_render.py``) as the typer commands. Anything
 else (``--help``, an unknown or combined option, a value that looks like an option, an invalid
