@@ -216,7 +216,7 @@ def service_volume(v: Mapping[str, Any]) -> m.ServiceVolume:
         consistency=_opt_str(v.get("consistency")),
         bind=m.BindOptions(
             propagation=bind_options.get("propagation"),
-            create_host_path=bool(bind_options.get("create_host_path", True)),
+            create_host_path=bool(bind_options.get("create_host_path", False)),  # short syntax sets it
             selinux=bind_options.get("selinux"),
             recursive=bind_options.get("recursive"),
         )

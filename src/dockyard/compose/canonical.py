@@ -360,9 +360,7 @@ def _volume_mount(value: Any, path: tuple) -> Any:
             return parse_volume(value)
         except ComposeError as exc:
             raise _fail(path, exc.message) from None
-    if isinstance(value, dict) and value.get("type") == "bind" and isinstance(value.get("bind"), dict):
-        value["bind"].setdefault("create_host_path", True)
-    return value
+    return value  # long syntax is kept as written (only the short syntax implies create_host_path)
 
 
 def _string_or_list(value: Any, path: tuple) -> Any:

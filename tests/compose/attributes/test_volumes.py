@@ -91,3 +91,16 @@ def test_a_socket_bind_source_is_not_collected_and_not_an_error(tmp_path):
     finally:
         server.close()
     assert project.files == {}
+
+
+def test_a_long_syntax_bind_creates_its_host_path_only_when_asked_like_docker_compose():
+    tree, project = load(
+        "services:\n  web:\n    image: x\n    volumes:\n"
+        "      - {type: bind, source: ./a, target: /a, bind: {selinux: z}}\n"
+        "      - {type: bind, source: ./b, target: /b, bind: {create_host_path: true}}\n"
+        "      - ./c:/c\n"
+    )
+    assert [v.get("bind") for v in tree["services"]["web"]["volumes"]] == [
+        {"selinux": "z"}, {"create_host_path": True}, {"create_host_path": True}
+    ]
+    assert [v.bind.create_host_path for v in project.services["web"].volumes] == [False, True, True]

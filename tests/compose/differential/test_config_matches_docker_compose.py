@@ -128,6 +128,10 @@ ACCEPTED_AT_THE_EDGE = {
     ),
     "port-protocol-in-capitals": "services: {web: {image: x, ports: ['80/UDP', '81/']}}\n",
     "extra-host-with-empty-ip": "services: {web: {image: x, extra_hosts: ['h=', 'g:']}}\n",
+    "long-bind-options-as-written": (
+        "services: {web: {image: x, volumes: [{type: bind, source: ., target: /a, bind: {selinux: z}},"
+        " {type: bind, source: ., target: /b}, './c:/c']}}\n"
+    ),
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
