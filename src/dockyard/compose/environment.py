@@ -92,20 +92,24 @@ def normalize_project_name(name: str) -> str:
 def check_project_name(name: str) -> str:
     if not _VALID_NAME.match(name):
         raise ComposeError(
-            f"invalid project name {name!r}: must consist only of lowercase alphanumeric characters, "
+            f'invalid project name "{name}": must consist only of lowercase alphanumeric characters, '
             "hyphens, and underscores as well as start with a letter or number"
         )
     return name
 
 
 def project_name(option: str | None, from_file: str | None, environment: Mapping[str, str], working_dir: str) -> str:
-    """``--project-name``, then ``COMPOSE_PROJECT_NAME``, then ``name:``, then the directory name."""
+    """``--project-name``, then ``COMPOSE_PROJECT_NAME`` (both must be valid as given), then ``name:``
+    (normalised like a directory name, as compose-go does), then the directory name."""
     if option:
         return check_project_name(option)
     if environment.get("COMPOSE_PROJECT_NAME"):
         return check_project_name(environment["COMPOSE_PROJECT_NAME"])
     if from_file:
-        return check_project_name(str(from_file))
+        name = normalize_project_name(str(from_file))
+        if not name:
+            raise ComposeError("project name must not be empty")
+        return name
     return normalize_project_name(os.path.basename(os.path.abspath(working_dir)))
 
 

@@ -21,6 +21,17 @@ def test_the_directory_name_is_normalised_like_compose():
     assert load("services:\n  web:\n    image: x\n", options=LoadOptions())[1].name == "project"
 
 
-def test_an_invalid_explicit_name_is_an_error():
-    with pytest.raises(ComposeError, match="invalid project name"):
-        load("name: Bad Name\nservices:\n  web:\n    image: x\n", options=LoadOptions())
+def test_an_invalid_name_given_as_an_option_or_variable_is_an_error():
+    text = "services:\n  web:\n    image: x\n"
+    with pytest.raises(ComposeError, match='invalid project name "Bad Name"'):
+        load(text, options=LoadOptions(project_name="Bad Name"))
+    with pytest.raises(ComposeError, match='invalid project name "-x"'):
+        load(text, env={"COMPOSE_PROJECT_NAME": "-x"}, options=LoadOptions())
+
+
+def test_the_name_key_is_normalised_like_docker_compose_and_must_not_normalise_to_nothing():
+    text = "services:\n  web:\n    image: x\n"
+    assert load("name: My App!\n" + text, options=LoadOptions())[1].name == "myapp"
+    assert load("name: -x\n" + text, options=LoadOptions())[1].name == "x"
+    with pytest.raises(ComposeError, match="project name must not be empty"):
+        load("name: '!!!'\n" + text, options=LoadOptions())

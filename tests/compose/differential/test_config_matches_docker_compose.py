@@ -105,6 +105,7 @@ REJECTED = {
     "extra-host-without-ip": "services: {web: {image: x, extra_hosts: ['nohost']}}\n",
     "build-extra-host-without-ip": "services: {web: {image: x, build: {context: ., extra_hosts: ['nohost']}}}\n",
     "device-with-too-many-fields": "services: {web: {image: x, devices: ['a:b:c:d']}}\n",
+    "name-key-normalising-to-nothing": "name: '!!!'\nservices: {web: {image: x}}\n",
     "empty-file": "",
     "only-a-comment": "# nothing here\n",
     "empty-mapping": "{}\n",
@@ -132,6 +133,7 @@ ACCEPTED_AT_THE_EDGE = {
         "services: {web: {image: x, volumes: [{type: bind, source: ., target: /a, bind: {selinux: z}},"
         " {type: bind, source: ., target: /b}, './c:/c']}}\n"
     ),
+    "name-key-normalised": "name: My App!\nservices: {web: {image: x}}\n",
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
