@@ -664,6 +664,7 @@ TYPED = compile_table(
         "services.*.mem_limit": _size,
         "services.*.mem_reservation": _size,
         "services.*.memswap_limit": _size,
+        "services.*.mem_swappiness": _size,  # compose-go types it as bytes, so docker prints "10"
         "services.*.shm_size": _size,
         "services.*.volumes.[].tmpfs.size": _size,
         "services.*.dns": _strings,
