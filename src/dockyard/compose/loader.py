@@ -120,10 +120,14 @@ class _Loader:
         self.env_files: dict[str, tuple] = {}
         self.last_resets: frozenset = frozenset()  # !reset/!override locations of the last file read
         self.active_profiles: tuple[str, ...] = ()
+        self.parsed: dict[str, Any] = {}  # documents read early to find the project name
 
     def run(self, *, printing: bool = False) -> dict:
         details = self.details
-        tree = self.load_model(list(details.config_files), details.working_dir, details.environment, [])
+        environment = details.environment
+        if not self.options.skip_interpolation:
+            environment = _WithProjectName(environment, self._project_name_for_interpolation)
+        tree = self.load_model(list(details.config_files), details.working_dir, environment, [])
         if not tree:  # compose-go: nothing at all after merging every file (an included empty file is fine)
             raise ComposeError("empty compose file", file=_first_file(details))
         return self.finish(tree, printing=printing)
@@ -194,8 +198,27 @@ class _Loader:
             resets=self.last_resets,
         )
 
+    def _project_name_for_interpolation(self) -> str:
+        """compose-go's ``projectName``: the last ``name:`` of the files, interpolated on its own."""
+        from dockyard.compose.environment import project_name
+        from dockyard.compose.template import substitute
+
+        written = None
+        for config_file in self.details.config_files:
+            document = self.parsed.setdefault(config_file.filename, self._parse(config_file))
+            if isinstance(document.data.get("name"), str):
+                written = document.data["name"]
+        if written is not None:
+            try:
+                written = substitute(written, self.details.environment.get)
+            except ComposeError:
+                pass  # reported, located, when the file itself is interpolated
+        return project_name(self.options.project_name, written, self.details.environment, self.details.working_dir)
+
     def _parse(self, config_file: ConfigFile):
         name = config_file.filename
+        if name in self.parsed:
+            return self.parsed.pop(name)
         text = config_file.content
         if text is None:
             text = read_text(self.source, name, what="compose file")
@@ -433,6 +456,33 @@ def _resolve_paths(tree: dict, working_dir: str) -> dict:
     from dockyard.compose.paths import resolve_relative_paths
 
     return resolve_relative_paths(tree, working_dir)
+
+
+class _WithProjectName(Mapping):
+    """The environment files are interpolated with: the user's, plus ``COMPOSE_PROJECT_NAME`` set to
+    the project's name as compose-go does, worked out only if a file asks for it."""
+
+    KEY = "COMPOSE_PROJECT_NAME"
+
+    def __init__(self, environment: Mapping[str, str], resolve: Any) -> None:
+        self.environment = environment
+        self.resolve = resolve
+        self.name: str | None = None
+
+    def __getitem__(self, key: str) -> str:
+        if key != self.KEY:
+            return self.environment[key]
+        if self.name is None:
+            self.name = self.resolve()
+        return self.name
+
+    def __iter__(self) -> Any:
+        yield from self.environment
+        if self.KEY not in self.environment:
+            yield self.KEY
+
+    def __len__(self) -> int:
+        return len(self.environment) + (self.KEY not in self.environment)
 
 
 def _first_file(details: ConfigDetails) -> str:

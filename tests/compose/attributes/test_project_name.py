@@ -35,3 +35,12 @@ def test_the_name_key_is_normalised_like_docker_compose_and_must_not_normalise_t
     assert load("name: -x\n" + text, options=LoadOptions())[1].name == "x"
     with pytest.raises(ComposeError, match="project name must not be empty"):
         load("name: '!!!'\n" + text, options=LoadOptions())
+
+
+def test_files_can_use_compose_project_name_which_is_the_projects_name():
+    text = "name: 'shop-${STAGE:-dev}'\nservices:\n  web:\n    image: '${COMPOSE_PROJECT_NAME}-web'\n"
+    assert load(text, options=LoadOptions())[0]["services"]["web"]["image"] == "shop-dev-web"
+    assert load(text, options=LoadOptions(project_name="cli"))[0]["services"]["web"]["image"] == "cli-web"
+    later = "name: later\n"
+    assert load("services:\n  web:\n    image: '${COMPOSE_PROJECT_NAME}'\n", later, options=LoadOptions())[0][
+        "services"]["web"]["image"] == "later"

@@ -138,6 +138,7 @@ ACCEPTED_AT_THE_EDGE = {
         "services: {web: {image: x, cpus: 1.5, cpu_count: 2, cpu_percent: 50, mem_swappiness: 10,"
         " oom_score_adj: -100, pids_limit: 100, shm_size: 64000000}}\n"
     ),
+    "compose-project-name-in-the-file": "name: 'app-${SUFFIX:-dev}'\nservices: {web: {image: '${COMPOSE_PROJECT_NAME}-img'}}\n",
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
