@@ -474,6 +474,7 @@ STRUCTURAL = compile_table(
         "services.*.env_file": _env_file,
         "services.*.extends": _extends,
         "services.*.networks": _service_networks,
+        "services.*.models": _service_networks,  # the same list of names → {name: null}
         "services.*.volumes.[]": _volume_mount,
         "services.*.dns": _string_or_list,
         "services.*.devices.[]": _device,
@@ -579,6 +580,13 @@ def _duration(value: Any, path: tuple) -> Any:
     return format_duration(parse_duration(value, path)) if value is not None else value
 
 
+def _provider_options(value: Any, path: tuple) -> Any:
+    """compose-go keeps provider options as lists of strings (an option may be repeated)."""
+    if not isinstance(value, dict):
+        return value
+    return {k: [_go_string(i) for i in (v if isinstance(v, list) else [v])] for k, v in value.items()}
+
+
 def _sorted_extra_hosts(value: Any, path: tuple) -> Any:
     """compose-go keeps extra hosts in a map and prints them as sorted ``host=ip`` strings."""
     hosts = _extra_hosts(value, path)
@@ -634,6 +642,7 @@ TYPED = compile_table(
         "services.*.command": _shell_command,
         "services.*.entrypoint": _shell_command,
         "services.*.post_start.[].command": _shell_command,
+        "services.*.provider.options": _provider_options,
         "services.*.pre_stop.[].command": _shell_command,
         "services.*.environment": _key_value_mapping(None),
         "services.*.labels": _key_value_mapping(""),
@@ -686,7 +695,7 @@ TYPED = compile_table(
 
 KEPT_WHEN_EMPTY = frozenset({"command", "entrypoint"})
 # Booleans compose-go holds as pointers or without omitempty: ``false`` is printed.
-KEPT_WHEN_FALSE = frozenset({"init", "enable_ipv6", "enable_ipv4", "required"})
+KEPT_WHEN_FALSE = frozenset({"init", "attach", "enable_ipv6", "enable_ipv4", "required"})  # Go *bool fields
 _USER_MAPS = frozenset({"labels", "environment", "annotations", "driver_opts", "options", "args", "sysctls"})
 
 

@@ -161,7 +161,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _image_or_build(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
-    if svc.get("image") or "build" in svc:
+    if svc.get("image") or "build" in svc or "provider" in svc:
         return []
     return [(("services", name), f'service "{name}" has neither an image nor a build context specified')]
 

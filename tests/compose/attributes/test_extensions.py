@@ -31,3 +31,14 @@ def test_json_output_keeps_x_fields_only_at_the_top_level_like_docker_compose():
 def test_unmodelled_service_keys_are_kept_in_other():
     _, project = load("services:\n  web:\n    image: x\n    cgroup: host\n    oom_score_adj: 10\n")
     assert dict(project.services["web"].other) == {"cgroup": "host", "oom_score_adj": 10}
+
+
+def test_a_service_run_by_a_provider_needs_no_image_and_its_options_are_string_lists():
+    tree, _ = load("services:\n  db:\n    provider:\n      type: cloud\n      options: {size: 256, zone: [a, b]}\n")
+    assert tree["services"]["db"]["provider"] == {"type": "cloud", "options": {"size": ["256"], "zone": ["a", "b"]}}
+
+
+def test_model_references_and_attach_false_print_like_docker_compose():
+    tree, _ = load("services:\n  web:\n    image: x\n    attach: false\n    models: [m]\nmodels:\n  m: {model: ai/x}\n")
+    assert tree["services"]["web"]["models"] == {"m": None}
+    assert tree["services"]["web"]["attach"] is False

@@ -22,6 +22,7 @@ Normalisations (applied to both outputs; each hides a difference of *printing*, 
 | 7 | ``services.*.deploy.resources.*.cpus`` become floats | docker prints ``1`` or ``0.5`` as JSON numbers, dockyard may print the Compose string |
 | 8 | keys of ``blkio_config`` device entries are lower-cased | compose-go's ``WeightDevice``/``ThrottleDevice`` fields have no JSON tags, so docker's JSON says ``Path``/``Rate``/``Weight`` (its YAML says ``path``/``rate``/``weight``) |
 | 9 | ``x-`` keys inside an attribute of a service or resource are dropped (``build.x-a``, ``ipam.x-b`` ...) | docker's JSON printer skips nested extensions (Go ``json:"-"``); its YAML output and dockyard keep them for later layers |
+| 10 | top-level ``models`` are dropped | docker's JSON output leaves them out (its YAML output prints them, like dockyard) |
 """
 
 from __future__ import annotations
@@ -265,6 +266,7 @@ def _prune_unused(document: Any) -> Any:
         "configs": {_source(r) for s in services for r in (s.get("configs") or [])},
     }
     out = dict(document)
+    out.pop("models", None)
     for key, names in used.items():
         if isinstance(out.get(key), dict):
             kept = {k: v for k, v in out[key].items() if k in names}

@@ -139,6 +139,12 @@ ACCEPTED_AT_THE_EDGE = {
         " oom_score_adj: -100, pids_limit: 100, shm_size: 64000000}}\n"
     ),
     "compose-project-name-in-the-file": "name: 'app-${SUFFIX:-dev}'\nservices: {web: {image: '${COMPOSE_PROJECT_NAME}-img'}}\n",
+    "service-from-a-provider": "services: {db: {provider: {type: cloud, options: {type: mysql, size: 256, zone: [a, b]}}}}\n",
+    "models-short-and-long": (
+        "services: {a: {image: x, models: {m: {endpoint_var: URL}}}, b: {image: x, models: [m]}}\n"
+        "models: {m: {model: ai/smollm2, context_size: 1024}}\n"
+    ),
+    "attach-false-is-kept": "services: {web: {image: x, attach: false, use_api_socket: true, annotations: [a=b]}}\n",
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"

@@ -62,3 +62,11 @@ def test_a_decoding_error_path_in_brackets_reads_as_a_dotted_path():
     reason = reference_reason("decoding failed:\n\n'services[web].build.extra_hosts' invalid additional host, missing IP: h")
 
     assert reason.search("compose.yaml:1:3: services.web.build.extra_hosts invalid additional host, missing IP: h")
+
+
+def test_top_level_models_are_ignored_but_service_model_references_are_compared():
+    docker = {"services": {"s": {"models": {"m": None}}}}
+    ours = {"services": {"s": {"models": {"m": None}}}, "models": {"m": {"model": "ai/x"}}}
+
+    assert normalise(docker) == normalise(ours)
+    assert normalise({"services": {"s": {"models": {"n": None}}}}) != normalise(ours)
