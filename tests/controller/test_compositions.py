@@ -168,6 +168,7 @@ def test_an_invalid_edit_sets_a_failed_condition_with_the_location_and_writes_no
 
     cond = wait_until(lambda: not_reconciled(kube, generation=2), what="Reconciled=False")
     assert location in cond["message"]
+    assert "/composition/" not in cond["message"], "the stored files are named as the user wrote them"
     assert workload_writes(kube) == []
     assert deployments(kube)["web"]["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1.25"
     wait_until(lambda: any(reason == "Failed" and message.startswith("InvalidCompose: ") and location in message

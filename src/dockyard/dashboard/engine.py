@@ -295,7 +295,7 @@ class Cluster:
         except ComposeError as exc:
             return Check(False, digest, errors=_problems(exc, document.get("path", ""), text))
         except DockyardError as exc:
-            return Check(False, digest, errors=[ProblemAt(_relative(line))
+            return Check(False, digest, errors=[ProblemAt(compositions.user_message(line))
                                                 for line in str(exc).splitlines() if line.strip()])
         return Check(
             True,
@@ -499,7 +499,7 @@ def _preview(client, cr: Mapping[str, Any]) -> _Preview:
         shown = [_field_change(step.kind, c) for c in fields][:MAX_FIELDS_SHOWN] \
             if step.action is Action.UPDATE else [step.reason]
         changes.append(Change(step.action.value, f"{step.kind} {step.name}", shown))
-    return _Preview(changes, [_relative(str(w)) for w in preview.warnings])
+    return _Preview(changes, [compositions.user_message(str(w)) for w in preview.warnings])
 
 
 def _field_change(kind: str, change) -> str:
@@ -513,9 +513,9 @@ def _problems(exc: ComposeError, edited_path: str, text: str) -> list[ProblemAt]
     edited = posixpath.normpath(posixpath.join(compositions.VIRTUAL_ROOT, edited_path))
     out = []
     for err in errors:
-        message = _relative(err.message)
+        message = compositions.user_message(err.message)
         if err.file is not None and err.file != edited:
-            where = ":".join(str(part) for part in (_relative(err.file), err.line, err.column) if part is not None)
+            where = ":".join(str(part) for part in (compositions.user_message(err.file), err.line, err.column) if part is not None)
             out.append(ProblemAt(message, path=err.path, file=where))
             continue
         line, column = err.line, err.column
@@ -523,11 +523,6 @@ def _problems(exc: ComposeError, edited_path: str, text: str) -> list[ProblemAt]
             line, column = _locate(text, err.path)
         out.append(ProblemAt(message, line, column, err.path, edited_path))
     return out
-
-
-def _relative(text: str) -> str:
-    """``text`` with the engine's virtual project directory dropped from the paths it names."""
-    return text.replace(compositions.VIRTUAL_ROOT + "/", "")
 
 
 def _locate(text: str, dotted: str) -> tuple[int | None, int | None]:

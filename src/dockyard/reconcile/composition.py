@@ -195,6 +195,11 @@ def source(composition: Mapping[str, Any], secret_files: Mapping[str, bytes] | N
     )
 
 
+def user_message(text: str) -> str:
+    """``text`` with stored-file paths shown as the user wrote them (``compose.yaml:4:22``, not the virtual root)."""
+    return text.replace(VIRTUAL_ROOT + "/", "")
+
+
 def crd() -> dict[str, Any]:
     """The Composition CustomResourceDefinition shipped in ``dockyard/deploy/crds/composition.yaml``."""
     from importlib.resources import files

@@ -302,14 +302,15 @@ def reconcile(
         live = observe_live(client, namespace, rendered)
         result.plan = make_plan(rendered, live, env, source.prune_volumes)
     except (TerminalError, ComposeError) as exc:
+        message = compositions.user_message(str(exc))
         services = _previous_services(cr)
         result.services = services
         result.status = status.composition_status(services, generation=generation, now=now(),
-                                                  previous=previous_status, error=str(exc))
+                                                  previous=previous_status, error=message)
         result.writes += write_status(client, cr, result.status)
-        if isinstance(exc, TerminalError):
+        if isinstance(exc, TerminalError) and message == str(exc):
             raise
-        raise TerminalError(str(exc)) from exc
+        raise TerminalError(message) from exc
     result.rendered = rendered
     applied = applying.execute(client, result.plan, rendered, live)
     applying.prune(client, result.plan, applied)
