@@ -319,7 +319,7 @@ class _Builder:
         self.depth = 0
         root = self.events[self.pos]
         if type(root) is not MappingStartEvent:
-            raise _error("Top-level object must be a mapping", self.file, root.start_mark)
+            raise _error("top-level object must be a mapping", self.file, root.start_mark)
         try:
             data = self.node(())
         except RecursionError:

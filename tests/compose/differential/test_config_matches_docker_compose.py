@@ -106,6 +106,8 @@ REJECTED = {
     "build-extra-host-without-ip": "services: {web: {image: x, build: {context: ., extra_hosts: ['nohost']}}}\n",
     "device-with-too-many-fields": "services: {web: {image: x, devices: ['a:b:c:d']}}\n",
     "name-key-normalising-to-nothing": "name: '!!!'\nservices: {web: {image: x}}\n",
+    "only-an-empty-document": "---\n",
+    "a-later-empty-document": "services: {web: {image: x}}\n---\n",
     "empty-file": "",
     "only-a-comment": "# nothing here\n",
     "empty-mapping": "{}\n",

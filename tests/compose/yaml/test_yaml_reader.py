@@ -163,7 +163,7 @@ def test_empty_file_is_an_empty_mapping(text):
 
 @pytest.mark.parametrize("text", ["- a\n", "just text\n", "~\n", "---\n"])
 def test_top_level_must_be_a_mapping(text):
-    with pytest.raises(YAMLError, match="Top-level object must be a mapping"):
+    with pytest.raises(YAMLError, match="top-level object must be a mapping"):
         parse_yaml(text, "t.yaml")
 
 
@@ -175,7 +175,7 @@ def test_later_documents_are_kept_for_merging_in_order():
 
 
 def test_an_empty_later_document_is_rejected_like_compose_go():
-    with pytest.raises(YAMLError, match="Top-level object must be a mapping"):
+    with pytest.raises(YAMLError, match="top-level object must be a mapping"):
         parse_yaml("a: 1\n---\n", "t.yaml")
 
 
