@@ -580,6 +580,13 @@ def _duration(value: Any, path: tuple) -> Any:
     return format_duration(parse_duration(value, path)) if value is not None else value
 
 
+def _ipam(value: Any, path: tuple) -> Any:
+    """compose-go's IPAM config has no ``options`` (the schema allows them; docker ignores them)."""
+    if isinstance(value, dict) and "options" in value:
+        value = {k: v for k, v in value.items() if k != "options"}
+    return value
+
+
 def _provider_options(value: Any, path: tuple) -> Any:
     """compose-go keeps provider options as lists of strings (an option may be repeated)."""
     if not isinstance(value, dict):
@@ -686,6 +693,7 @@ TYPED = compile_table(
         "services.*.configs.[].mode": _mode,
         "services.*.ulimits.*": _ulimit_typed,
         "networks.*.labels": _key_value_mapping(""),
+        "networks.*.ipam": _ipam,
         "volumes.*.labels": _key_value_mapping(""),
         "secrets.*.labels": _key_value_mapping(""),
         "configs.*.labels": _key_value_mapping(""),

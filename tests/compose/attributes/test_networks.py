@@ -47,3 +47,11 @@ def test_override_merges_network_aliases():
         "services:\n  web:\n    networks: {n: {aliases: [b]}}\n",
     )
     assert tree["services"]["web"]["networks"] == {"n": {"aliases": ["a", "b"]}}
+
+
+def test_ipam_options_are_dropped_like_docker_compose_which_has_no_field_for_them():
+    tree, _ = load(
+        "services:\n  web:\n    image: x\n    networks: [n]\n"
+        "networks:\n  n:\n    ipam: {driver: default, config: [{subnet: 10.0.0.0/24}], options: {o: p}}\n"
+    )
+    assert tree["networks"]["n"]["ipam"] == {"driver": "default", "config": [{"subnet": "10.0.0.0/24"}]}

@@ -147,6 +147,13 @@ ACCEPTED_AT_THE_EDGE = {
         "models: {m: {model: ai/smollm2, context_size: 1024}}\n"
     ),
     "attach-false-is-kept": "services: {web: {image: x, attach: false, use_api_socket: true, annotations: [a=b]}}\n",
+    "network-settings": (
+        "services: {web: {image: x, networks: {n1: {ipv4_address: 172.16.238.10, link_local_ips: [57.123.22.11],"
+        " mac_address: '02:42:ac:11:65:43', driver_opts: {a: b}, gw_priority: 1}}}}\n"
+        "networks: {n1: {driver: bridge, enable_ipv6: true, internal: true, attachable: true, labels: {a: b},"
+        " ipam: {driver: default, config: [{subnet: 172.16.238.0/24, ip_range: 172.16.238.0/25,"
+        " gateway: 172.16.238.1, aux_addresses: {h: 172.16.238.5}}], options: {o: p}}}}\n"
+    ),
     "lifecycle-hook-commands": "services: {web: {image: x, post_start: [{command: echo hi, user: root}], pre_stop: [{command: [a, b]}]}}\n",
     "extensions-inside-attributes": (
         "services: {web: {image: x, build: {context: ., x-b: 1}, healthcheck: {test: [CMD, x], x-h: 1},"
