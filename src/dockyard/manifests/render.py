@@ -31,7 +31,9 @@ from .result import Environment, Rendered, RenderWarning
 from .translate import translate
 
 _REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
-_PLAIN_REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")  # no default
+# no default; starts with the literal "$" so finditer jumps from "$" to "$" (a leading "(?<!\$)" made it try every
+# position: 12 ms on a 1,000-service file); a "$$" escape is skipped by the caller
+_PLAIN_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def interpolation_environment(details: Any, environment: Environment, variables: Mapping[str, str] = {},
@@ -204,6 +206,8 @@ def unset_variables(details: Any, project: Project, merged: Mapping[str, str]) -
     warnings: dict[str, RenderWarning] = {}
     for filename, text in texts:
         for match in _PLAIN_REFERENCE.finditer(text):
+            if match.start() and text[match.start() - 1] == "$":
+                continue  # "$$NAME" is an escaped "$"
             name = match.group(1) or match.group(2)
             if name in merged or name in warnings or _in_comment(text, match.start()):
                 continue
