@@ -113,6 +113,7 @@ def main() -> int | None:
     gc.disable()  # for the fast commands, until exit (see _fastpath); typer's commands run with it
     code = _fastpath.run(args)
     if code is not None:
+        gc.freeze()  # interpreter exit still runs one collection over every object: nothing left to free
         return code
     gc.enable()
     build_app(args[0] if args and not args[0].startswith("-") else None)()
