@@ -122,9 +122,9 @@ def parse_dotenv(text: str, lookup, *, file: str, raw: bool = False) -> dict[str
     return dict(dotenv.parse(text, lookup, file=file))
 
 
-def interpolate_tree(data, environment, *, file: str, positions):
+def interpolate_tree(data, environment, *, file: str, positions, in_place: bool = False):
     """Substitute ``${...}`` in every string and apply compose's type casts (``dockyard.compose.interpolate``)."""
     from dockyard.compose.casts import COMPOSE_CASTS
     from dockyard.compose.interpolate import interpolate
 
-    return interpolate(data, environment.get, casts=COMPOSE_CASTS, file=file, positions=positions)
+    return interpolate(data, environment.get, casts=COMPOSE_CASTS, file=file, positions=positions, in_place=in_place)

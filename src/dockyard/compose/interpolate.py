@@ -34,13 +34,16 @@ def interpolate(
     file: str,
     positions: Mapping[tuple, Location],
     on_unset: Callable[[str], None] | None = None,
+    in_place: bool = False,
 ) -> Any:
     """A new tree with every string value substituted and cast; ``data`` is left untouched.
 
-    Every value that cannot be substituted is reported, not only the first (``ComposeErrors``
-    when there are several, in document order).
+    ``in_place``: substitute into ``data``'s own containers instead, for a caller that owns the
+    tree (the loader): no copy to build, and no original to free afterwards (about 35 ms of a
+    1,000-service file). Every value that cannot be substituted is reported, not only the first
+    (``ComposeErrors`` when there are several, in document order).
     """
-    walker = _Walker(lookup, file, positions, on_unset)
+    walker = _Walker(lookup, file, positions, on_unset, in_place)
     was_enabled = gc.isenabled()
     gc.disable()  # the copy is all new containers, none garbage: spare the cyclic GC its repeated scans
     try:
@@ -78,8 +81,9 @@ def _step(states: list[dict], part: str) -> list[dict]:
 
 class _Walker:
     def __init__(self, lookup: Lookup, file: str, positions: Mapping[tuple, Location],
-                 on_unset: Callable[[str], None] | None) -> None:
+                 on_unset: Callable[[str], None] | None, in_place: bool = False) -> None:
         self.lookup = lookup
+        self.in_place = in_place
         self.file = file
         self.positions = positions
         self.on_unset = on_unset
@@ -92,15 +96,21 @@ class _Walker:
             return self.mapping(value, path, states)
         if isinstance(value, list):
             following = _step(states, ANY_INDEX) if states else states
-            return [self.value(item, path + (index,), following) for index, item in enumerate(value)]
+            items = [self.value(item, path + (index,), following) for index, item in enumerate(value)]
+            if self.in_place:
+                value[:] = items
+                return value
+            return items
         return value
 
     def mapping(self, value: dict, path: tuple, states: list[dict]) -> dict:
-        result = {}
-        for key, item in value.items():
+        in_place = self.in_place
+        result = value if in_place else {}
+        for key, item in value.items():  # in place: only existing keys are set, so iterating stays valid
             following = _step(states, key) if states else states
             if type(item) is str and not following and "$" not in item:
-                result[key] = item  # nothing to substitute, no cast: most values (no call, no path)
+                if not in_place:
+                    result[key] = item  # nothing to substitute, no cast: most values (no call, no path)
             else:
                 result[key] = self.value(item, path + (key,), following)
         return result

@@ -146,7 +146,7 @@ class _Loader:
         document = self._parse(config_file)
         data = document.data
         if not self.options.skip_interpolation:
-            data = interpolate_tree(data, environment, file=name, positions=document.positions)
+            data = interpolate_tree(data, environment, file=name, positions=document.positions, in_place=True)
         self.last_resets = frozenset((*document.reset_paths, *document.override_paths))
         try:
             self._include(data, name, working_dir, environment, included)
