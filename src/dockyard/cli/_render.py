@@ -57,6 +57,15 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _left_for_exit(*values: object) -> None:
+    """Leave ``values`` (the loaded project, the rendered objects) in an unreachable cycle instead
+    of freeing them object by object when the function returns (about 25 ms on 1,000 services).
+    Under the fast path the cyclic collector is off, then frozen before exit (``main``), so the
+    process ends without visiting them; with the collector on, it frees them as usual."""
+    cycle: list = [*values]
+    cycle.append(cycle)
+
+
 def _environment(env: str, config: list[str] | None, config_file: list[str] | None, secret_keys: list[str] | None,
                  allow: list[str] | None) -> Environment:
     from dockyard.errors import DockyardError
@@ -102,7 +111,9 @@ def rendered_from_options(
     with _without_cyclic_gc():
         project = load_project(details, load_options, environment, pairs, dotenv_files)
         environment = dataclasses.replace(environment, composition=dns_label(project.name))
-        return translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
+        rendered = translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
+        _left_for_exit(project)
+        return rendered
 
 
 def print_warnings(rendered: Rendered) -> None:
@@ -130,3 +141,4 @@ def print_render(
     print_warnings(rendered)
     sys.stdout.write(dump(rendered.objects, output))
     sys.stdout.flush()
+    _left_for_exit(rendered)
