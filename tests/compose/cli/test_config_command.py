@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -11,26 +10,6 @@ from typer.testing import CliRunner
 from dockyard.cli.main import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("COMPOSE_FILE", "COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME", "TAG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "compose.yaml").write_text(
-        "services:\n"
-        "  web:\n"
-        "    image: nginx:${TAG:-latest}\n"
-        "    ports: ['8080:80']\n"
-        "    volumes: [data:/data]\n"
-        "  debug:\n"
-        "    image: busybox\n"
-        "    profiles: [debug]\n"
-        "volumes:\n"
-        "  data: {}\n"
-    )
-    return tmp_path
 
 
 def config_json(*args: str, input: str | None = None) -> dict:

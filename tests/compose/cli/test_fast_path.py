@@ -6,7 +6,6 @@ app built for any command name contains that command.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import typer
@@ -33,27 +32,6 @@ def click_options(command_name: str) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("command", sorted(_fastpath.COMMAND_OPTIONS))
 def test_the_fast_option_tables_match_the_typer_declarations(command):
     assert _fastpath.COMMAND_OPTIONS[command] == click_options(command)
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in ("COMPOSE_FILE", "COMPOSE_PROFILES", "COMPOSE_PROJECT_NAME", "TAG"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "compose.yaml").write_text(
-        "services:\n"
-        "  web:\n"
-        "    image: nginx:${TAG:-latest}\n"
-        "    ports: ['8080:80']\n"
-        "    volumes: [data:/data]\n"
-        "  debug:\n"
-        "    image: busybox\n"
-        "    profiles: [debug]\n"
-        "volumes:\n"
-        "  data: {}\n"
-    )
-    (tmp_path / "bad.yaml").write_text("services:\n  web:\n    image: [1]\n")
-    return tmp_path
 
 
 @pytest.mark.parametrize(
