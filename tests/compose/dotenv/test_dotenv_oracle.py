@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_oracle
+from tests.conftest import load_oracle
 from dockyard.compose import dotenv
 from dockyard.errors import EnvFileError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_oracle
+from tests.conftest import load_oracle
 from dockyard.compose.casts import COMPOSE_CASTS, to_boolean, to_float, to_float32, to_int
 from dockyard.compose.interpolate import interpolate
 from dockyard.compose.yamlload import parse_yaml

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import load_oracle
+from tests.conftest import load_oracle
 from dockyard.compose.template import (
     first_operator,
     extract_variables,

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from conftest import load_oracle
+from tests.conftest import load_oracle
 from dockyard.compose.model import Location
 from dockyard.compose.yamlload import parse_yaml
 from dockyard.errors import YAMLError
