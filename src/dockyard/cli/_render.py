@@ -125,6 +125,18 @@ def print_warnings(rendered: Rendered) -> None:
         sys.stderr.flush()
 
 
+def _serialised(objects: tuple, output: str) -> str:
+    """``dump(objects, output)``; a long YAML stream is written by two processes, a half each
+    (the YAML of a list of objects is the YAML of its halves, one after the other)."""
+    from dockyard.cli._parallel import both_halves, worth_splitting
+    from dockyard.manifests.serialize import dump
+
+    if output != "yaml" or not worth_splitting(len(objects)):
+        return dump(objects, output)
+    middle = len(objects) // 2
+    return both_halves(lambda: dump(objects[:middle], output), lambda: dump(objects[middle:], output))
+
+
 def print_render(
     files: list[str] | None, env: str, output: str, config: list[str] | None, config_file: list[str] | None,
     secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
@@ -133,12 +145,11 @@ def print_render(
     """Render and print the objects (``output`` is yaml or json), warnings to stderr; dockyard
     errors are reported by ``reported_errors`` (exit code 1 via ``typer.Exit``)."""
     from dockyard.cli._common import reported_errors
-    from dockyard.manifests.serialize import dump
 
     with reported_errors():
         rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,
                                          env_files, project_name, project_directory)
     print_warnings(rendered)
-    sys.stdout.write(dump(rendered.objects, output))
+    sys.stdout.write(_serialised(rendered.objects, output))
     sys.stdout.flush()
     _left_for_exit(rendered)

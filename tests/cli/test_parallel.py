@@ -1,0 +1,113 @@
+"""``both_halves``: the second half comes from a forked child, and the output never depends on it."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from dockyard.cli import _parallel
+from dockyard.cli._parallel import both_halves
+
+
+def test_the_second_half_is_computed_by_another_process_and_appended():
+    parent = os.getpid()
+    text = both_halves(lambda: f"first by {os.getpid()}\n", lambda: f"second by {os.getpid()}\n")
+    first, second = text.splitlines()
+    assert first == f"first by {parent}"
+    assert second.startswith("second by ") and second != f"second by {parent}"
+
+
+def test_non_ascii_text_and_a_half_larger_than_a_pipe_buffer_arrive_whole():
+    big = "é€𝄞 " * 200_000
+    assert both_halves(lambda: "head\n", lambda: big) == "head\n" + big
+
+
+def test_a_failing_child_makes_this_process_compute_the_second_half():
+    parent = os.getpid()
+
+    def second() -> str:
+        if os.getpid() != parent:
+            raise RuntimeError("only in the child")
+        return "recomputed here"
+
+    assert both_halves(lambda: "a ", second) == "a recomputed here"
+
+
+def test_a_child_killed_by_a_signal_makes_this_process_compute_the_second_half():
+    parent = os.getpid()
+
+    def second() -> str:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return "recomputed here"
+
+    assert both_halves(lambda: "a ", second) == "a recomputed here"
+
+
+def test_an_error_in_the_first_half_propagates_and_leaves_no_child_behind():
+    def first() -> str:
+        raise ValueError("bad first half")
+
+    with pytest.raises(ValueError, match="bad first half"):
+        both_halves(first, lambda: "never needed")
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_an_error_of_the_second_half_surfaces_from_this_process():
+    def second() -> str:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        both_halves(lambda: "a", second)
+
+
+def test_without_fork_both_halves_run_here(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    parent = os.getpid()
+    assert both_halves(lambda: "a", lambda: str(os.getpid())) == f"a{parent}"
+    assert not _parallel.worth_splitting(10_000)
+
+
+def test_small_outputs_are_not_split():
+    assert not _parallel.worth_splitting(10)
+    assert _parallel.worth_splitting(1_000)
+
+
+def test_a_large_render_written_by_two_processes_is_the_single_process_output(tmp_path, monkeypatch, capsys):
+    from dockyard.cli import _fastpath
+    from dockyard.manifests.serialize import dump
+
+    services = "".join(
+        f"  svc{i:03}:\n    image: app:{i}\n    ports: ['{8000 + i}:80']\n    environment: {{N: '{i}', TOKEN: '${{TOKEN}}'}}\n"
+        for i in range(150)
+    )
+    (tmp_path / "compose.yaml").write_text("services:\n" + services)
+    monkeypatch.chdir(tmp_path)
+    split: list[int] = []
+    real_both_halves = _parallel.both_halves
+
+    def counting_both_halves(first, second):
+        split.append(1)
+        return real_both_halves(first, second)
+
+    monkeypatch.setattr(_parallel, "both_halves", counting_both_halves)
+    assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
+    two_processes = capsys.readouterr().out
+    monkeypatch.setattr(_parallel, "worth_splitting", lambda items, threshold=200: False)
+    assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
+    one_process = capsys.readouterr().out
+    assert split == [1]
+    assert two_processes == one_process
+    assert one_process.count("\nkind: Deployment\n") == 150
+    assert one_process == dump(_rendered_objects(tmp_path), "yaml")
+
+
+def _rendered_objects(directory):
+    from dockyard.cli._render import rendered_from_options
+
+    rendered = rendered_from_options([str(directory / "compose.yaml")], "dev", None, None, ["TOKEN"], None, None,
+                                     None, None, None, None)
+    return rendered.objects
