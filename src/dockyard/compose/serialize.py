@@ -222,7 +222,7 @@ class _OrderState:
     that path (the first matching row's, as a scan of the table finds it) and, cached, the state of
     each child key. States are shared by node set, so every service uses the same ones."""
 
-    __slots__ = ("nodes", "rank", "children")
+    __slots__ = ("nodes", "rank", "children", "orders")
     interned: dict[tuple[int, ...], _OrderState] = {}
 
     def __init__(self, nodes: tuple[dict, ...]) -> None:
@@ -230,6 +230,20 @@ class _OrderState:
         rows = [node[None] for node in nodes if None in node]
         self.rank: dict[str, int] | None = min(rows, key=lambda row: row[0])[1] if rows else None
         self.children: dict[str, _OrderState] = {}
+        self.orders: dict[tuple, list] = {}  # keys in insertion order -> keys in print order
+
+    def ordered(self, mapping: dict) -> list:
+        """The keys of ``mapping`` in print order. Where a row gives the order, the mappings at one
+        path (every service, every port) mostly have the same keys: their order is sorted once."""
+        rank = self.rank
+        if rank is None:
+            return sorted(mapping)
+        keys = tuple(mapping)
+        order = self.orders.get(keys)
+        if order is None:
+            order = self.orders[keys] = (sorted((k for k in keys if k in rank), key=rank.__getitem__)
+                                         + sorted(k for k in keys if k not in rank))
+        return order
 
     @classmethod
     def of(cls, nodes: tuple[dict, ...]) -> _OrderState:
@@ -279,7 +293,11 @@ _YAML11_BOOLS = frozenset(
 
 
 def to_yaml(tree: dict) -> str:
-    return _dump_yaml(_yaml_shape(config_tree(tree)), sort_keys=False)
+    tree = config_tree(tree)
+    try:
+        return _ConfigYAMLWriter().document(tree)
+    except _NotPlainYAML:
+        return _dump_yaml(_yaml_shape(tree), sort_keys=False)
 
 
 def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
@@ -443,6 +461,118 @@ class _YAMLWriter:
         if id(container) in self.seen:
             raise _NotPlainYAML
         self.seen.add(id(container))
+
+
+class _ConfigYAMLWriter:
+    """``_YAMLWriter(sort_keys=False).document(_yaml_shape(tree))`` in one pass over the loaded tree:
+    keys are taken in compose's order and values made printable (``$$``, integral floats) while
+    writing, so no reordered copy is built. Anything the two-pass path might write otherwise (a
+    value of another type, a key or scalar PyYAML must write) raises ``_NotPlainYAML`` and the
+    two-pass path prints the tree. The copy holds no shared container, so neither does this check.
+
+    The loop over a mapping's items writes most of the output: it handles scalars inline, with the
+    text of each key and single-line string cached (``keys``, ``strings``)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.keys: dict[Any, str] = {}  # key -> its text
+        self.strings: dict[str, str] = {}  # string value -> its text, single-line texts only
+        self.blocks: dict[str, str] = {}  # string value -> its text, multi-line (block scalar) texts
+        self.helper = _YAMLWriter(sort_keys=False)  # the two-pass writer's rules for rarer values
+
+    def document(self, tree: dict) -> str:
+        if not tree:
+            return "{}\n"
+        self.mapping(tree, _TopLevelOrder, 0, "")
+        return "".join(self.parts)
+
+    def mapping(self, mapping: dict, state: _OrderState | None, indent: int, first_prefix: str) -> None:
+        out = self.parts.append
+        keys = self.keys
+        strings = self.strings
+        prefix = first_prefix
+        pad = " " * indent
+        nested = indent + 2
+        for key in mapping if state is None else state.ordered(mapping):
+            value = mapping[key]
+            head = keys.get(key)
+            if head is None:
+                head = self.key(key)
+            kind = type(value)
+            if kind is str:
+                text = strings.get(value)
+                out(prefix + head + " " + (text if text is not None else self.flat(value, nested)) + "\n")
+            elif kind is dict and value:
+                out(prefix + head + "\n")
+                self.mapping(value, state and state.child(key), nested, " " * nested)
+            elif kind is list and value:
+                out(prefix + head + "\n")
+                self.sequence(value, state and state.child(key), nested, " " * nested)
+            else:
+                out(prefix + head + " " + self.flat(value, nested) + "\n")
+            prefix = pad
+
+    def sequence(self, sequence: list, state: _OrderState | None, indent: int, first_prefix: str) -> None:
+        out = self.parts.append
+        strings = self.strings
+        item_state = state and state.child("[]")
+        prefix = first_prefix
+        pad = " " * indent
+        nested = indent + 2
+        for item in sequence:
+            kind = type(item)
+            if kind is str:
+                text = strings.get(item)
+                out(prefix + "- " + (text if text is not None else self.flat(item, nested)) + "\n")
+            elif kind is dict and item:
+                self.mapping(item, item_state, nested, prefix + "- ")
+            elif kind is list and item:
+                self.sequence(item, item_state, nested, prefix + "- ")
+            else:
+                out(prefix + "- " + self.flat(item, nested) + "\n")
+            prefix = pad
+
+    def flat(self, value: Any, indent: int) -> str:
+        """``_YAMLWriter.flat(_printable(value), indent)`` for the types a loaded tree holds."""
+        kind = type(value)
+        if kind is str:
+            text = self.blocks.get(value)
+            if text is None:
+                text = self.helper.string(value.replace("$", "$$") if "$" in value else value)
+                if "\n" not in text:
+                    self.strings[value] = text
+                    return text
+                self.blocks[value] = text
+            return text.replace("\n  ", "\n" + " " * indent)
+        if kind is float and value.is_integer():
+            return int.__repr__(int(value))
+        if kind is dict or kind is list:
+            if value:
+                raise _NotPlainYAML
+            return "{}" if kind is dict else "[]"
+        if value is None or kind is bool or kind is int or kind is float:
+            return self.helper.flat(value, indent)
+        raise _NotPlainYAML  # another type: _printable and _YAMLWriter decide
+
+    def key(self, key: Any) -> str:
+        """The key's text followed by ``:`` (keys are not escaped: ``_printable`` keeps them)."""
+        text = self.keys.get(key)
+        if text is None:
+            text = self.keys[key] = self.helper.key(key) + ":"
+        return text
+
+
+class _TopLevelOrder:
+    """The top level keeps ``config_tree``'s order; below it only compose's sections are reordered
+    (``None``: an ``x-`` section keeps its own order at every depth, as ``_printable`` copies it)."""
+
+    @staticmethod
+    def ordered(mapping: dict) -> list:
+        return list(mapping)
+
+    @staticmethod
+    def child(key: Any) -> _OrderState | None:
+        return _ROOT_ORDER.child(key) if key in TOP_LEVEL_ORDER else None
 
 
 @functools.cache
