@@ -55,7 +55,15 @@ def _printable(value: Any) -> Any:
 
 
 def to_json(tree: dict) -> str:
-    return indented_json(_json_shape(_printable(config_tree(tree))))
+    """Written in one pass: the writer makes values printable (``printable=True``) as it goes,
+    where a printable copy of the whole tree (``_printable``) cost as much as writing it."""
+    shaped = _json_shape(config_tree(tree))
+    parts: list[str] = []
+    try:
+        _write_json(shaped, "\n", parts.append, True)
+    except _NotPlainJSON:
+        return indented_json(_printable(shaped))  # json.dumps decides
+    return "".join(parts)
 
 
 def indented_json(value: Any) -> str:
@@ -64,7 +72,7 @@ def indented_json(value: Any) -> str:
     writer knows the few types a compose tree holds (anything else goes to ``json.dumps``)."""
     parts: list[str] = []
     try:
-        _write_json(value, "\n", parts.append)
+        _write_json(value, "\n", parts.append, False)
     except _NotPlainJSON:
         return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
     return "".join(parts)
@@ -74,7 +82,9 @@ class _NotPlainJSON(Exception):
     """A key or value type the fast writer leaves to ``json.dumps``."""
 
 
-def _write_json(value: Any, newline: str, out) -> None:
+def _write_json(value: Any, newline: str, out, printable: bool) -> None:
+    """``printable``: write ``_printable(value)`` (``$`` doubled in strings, integral floats as ints).
+    A string or a scalar is written with its key in one piece: the loop runs once per value."""
     kind = type(value)
     if kind is dict:
         if not value:
@@ -86,12 +96,16 @@ def _write_json(value: Any, newline: str, out) -> None:
             if type(key) is not str:
                 raise _NotPlainJSON
             item = value[key]
-            out(separator + _json_string(key) + ": ")
+            head = separator + _json_string(key) + ": "
             separator = "," + inner
-            if type(item) is str:
-                out(_json_string(item))
+            kind = type(item)
+            if kind is str:
+                out(head + _json_string(item.replace("$", "$$") if printable and "$" in item else item))
+            elif (kind is dict or kind is list) and item:
+                out(head)
+                _write_json(item, inner, out, printable)
             else:
-                _write_json(item, inner, out)
+                out(head + _json_scalar(item, printable))
         out(newline + "}")
     elif kind is list:
         if not value:
@@ -100,21 +114,25 @@ def _write_json(value: Any, newline: str, out) -> None:
         inner = newline + "  "
         separator = "[" + inner
         for item in value:
-            out(separator)
-            separator = "," + inner
-            if type(item) is str:
-                out(_json_string(item))
+            kind = type(item)
+            if kind is str:
+                out(separator + _json_string(item.replace("$", "$$") if printable and "$" in item else item))
+            elif (kind is dict or kind is list) and item:
+                out(separator)
+                _write_json(item, inner, out, printable)
             else:
-                _write_json(item, inner, out)
+                out(separator + _json_scalar(item, printable))
+            separator = "," + inner
         out(newline + "]")
     else:
-        out(_json_scalar(value))
+        out(_json_scalar(value, printable))
 
 
-def _json_scalar(value: Any) -> str:
+def _json_scalar(value: Any, printable: bool) -> str:
+    """A scalar or an empty container."""
     kind = type(value)
     if kind is str:
-        return _json_string(value)
+        return _json_string(value.replace("$", "$$") if printable and "$" in value else value)
     if value is None:
         return "null"
     if kind is bool:
@@ -122,11 +140,17 @@ def _json_scalar(value: Any) -> str:
     if kind is int:
         return int.__repr__(value)
     if kind is float:
+        if printable and value.is_integer():
+            return int.__repr__(int(value))
         if value != value:
             return "NaN"
         if value in (_INFINITY, -_INFINITY):
             return "Infinity" if value > 0 else "-Infinity"
         return float.__repr__(value)
+    if kind is dict and not value:
+        return "{}"
+    if kind is list and not value:
+        return "[]"
     raise _NotPlainJSON
 
 
@@ -135,30 +159,43 @@ _INFINITY = float("inf")
 
 
 def _json_shape(tree: dict) -> dict:
-    for service in (tree.get("services") or {}).values():
-        for key in [k for k in service if k.startswith("x-")]:
-            del service[key]
-        service.setdefault("command", None)
-        service.setdefault("entrypoint", None)
-        for port in service.get("ports") or []:
-            for key in [k for k in port if k.startswith("x-")]:
-                del port[key]
-        for watch in (service.get("develop") or {}).get("watch") or []:
-            if isinstance(watch, dict):
-                watch.setdefault("exec", {"command": None})
-        deploy = service.get("deploy")
-        if isinstance(deploy, dict):
-            deploy.setdefault("resources", {})
-            deploy.setdefault("placement", {})
+    """Go's struct encoding rules (module docstring) applied to a copy of ``tree`` that copies only
+    the containers they change (every service; the rest is shared, and must not change)."""
+    tree = dict(tree)
+    if tree.get("services"):
+        tree["services"] = {name: _json_service(service) for name, service in tree["services"].items()}
     for section in ("networks", "volumes", "secrets", "configs"):
-        for resource in (tree.get(section) or {}).values():
-            if isinstance(resource, dict):
-                for key in [k for k in resource if k.startswith("x-")]:
-                    del resource[key]
-    for network in (tree.get("networks") or {}).values():
-        if isinstance(network, dict):
-            network.setdefault("ipam", {})
+        if tree.get(section):
+            tree[section] = {
+                name: _without_extensions(resource) if isinstance(resource, dict) else resource
+                for name, resource in tree[section].items()
+            }
+    for name, network in (tree.get("networks") or {}).items():
+        if isinstance(network, dict) and "ipam" not in network:
+            tree["networks"][name] = {**network, "ipam": {}}
     return tree
+
+
+def _json_service(service: dict) -> dict:
+    service = _without_extensions(service)
+    service.setdefault("command", None)
+    service.setdefault("entrypoint", None)
+    if service.get("ports"):
+        service["ports"] = [_without_extensions(port) if isinstance(port, dict) else port for port in service["ports"]]
+    develop = service.get("develop")
+    if develop and develop.get("watch"):
+        watch = [{**w, "exec": {"command": None}} if isinstance(w, dict) and "exec" not in w else w
+                 for w in develop["watch"]]
+        service["develop"] = {**develop, "watch": watch}
+    deploy = service.get("deploy")
+    if isinstance(deploy, dict) and ("resources" not in deploy or "placement" not in deploy):
+        service["deploy"] = {"resources": {}, "placement": {}, **deploy}
+    return service
+
+
+def _without_extensions(mapping: dict) -> dict:
+    """A copy without the ``x-`` keys."""
+    return {key: value for key, value in mapping.items() if not key.startswith("x-")}
 
 
 # Key orders of docker compose's YAML (compose-go's Go struct field order); keys not listed
