@@ -91,27 +91,29 @@ def _write_json(value: Any, newline: str, out, printable: bool) -> None:
             out("{}")
             return
         inner = newline + "  "
+        comma = "," + inner
         separator = "{" + inner
         for key in sorted(value):
             if type(key) is not str:
                 raise _NotPlainJSON
             item = value[key]
-            head = separator + _json_string(key) + ": "
-            separator = "," + inner
             kind = type(item)
             if kind is str:
-                out(head + _json_string(item.replace("$", "$$") if printable and "$" in item else item))
+                text = _json_string(item.replace("$", "$$") if printable and "$" in item else item)
+                out(f"{separator}{_json_string(key)}: {text}")
             elif (kind is dict or kind is list) and item:
-                out(head)
+                out(f"{separator}{_json_string(key)}: ")
                 _write_json(item, inner, out, printable)
             else:
-                out(head + _json_scalar(item, printable))
+                out(f"{separator}{_json_string(key)}: {_json_scalar(item, printable)}")
+            separator = comma
         out(newline + "}")
     elif kind is list:
         if not value:
             out("[]")
             return
         inner = newline + "  "
+        comma = "," + inner
         separator = "[" + inner
         for item in value:
             kind = type(item)
@@ -122,7 +124,7 @@ def _write_json(value: Any, newline: str, out, printable: bool) -> None:
                 _write_json(item, inner, out, printable)
             else:
                 out(separator + _json_scalar(item, printable))
-            separator = "," + inner
+            separator = comma
         out(newline + "]")
     else:
         out(_json_scalar(value, printable))
@@ -538,15 +540,15 @@ class _ConfigYAMLWriter:
             kind = type(value)
             if kind is str:
                 text = strings.get(value)
-                out(prefix + head + " " + (text if text is not None else self.flat(value, nested)) + "\n")
+                out(f"{prefix}{head} {text if text is not None else self.flat(value, nested)}\n")
             elif kind is dict and value:
-                out(prefix + head + "\n")
+                out(f"{prefix}{head}\n")
                 self.mapping(value, state and state.child(key), nested, " " * nested)
             elif kind is list and value:
-                out(prefix + head + "\n")
+                out(f"{prefix}{head}\n")
                 self.sequence(value, state and state.child(key), nested, " " * nested)
             else:
-                out(prefix + head + " " + self.flat(value, nested) + "\n")
+                out(f"{prefix}{head} {self.flat(value, nested)}\n")
             prefix = pad
 
     def sequence(self, sequence: list, state: _OrderState | None, indent: int, first_prefix: str) -> None:
@@ -560,13 +562,13 @@ class _ConfigYAMLWriter:
             kind = type(item)
             if kind is str:
                 text = strings.get(item)
-                out(prefix + "- " + (text if text is not None else self.flat(item, nested)) + "\n")
+                out(f"{prefix}- {text if text is not None else self.flat(item, nested)}\n")
             elif kind is dict and item:
                 self.mapping(item, item_state, nested, prefix + "- ")
             elif kind is list and item:
                 self.sequence(item, item_state, nested, prefix + "- ")
             else:
-                out(prefix + "- " + self.flat(item, nested) + "\n")
+                out(f"{prefix}- {self.flat(item, nested)}\n")
             prefix = pad
 
     def flat(self, value: Any, indent: int) -> str:
