@@ -146,21 +146,21 @@ _json_string = json.encoder.encode_basestring  # ensure_ascii=False's string enc
 def _json(value: Any, newline: str, out: Callable[[str], Any]) -> None:
     """A non-scalar is written item by item, a string or a scalar with its key in one piece."""
     inner = newline + "  "
+    comma = "," + inner
     if type(value) is dict:
         separator = "{" + inner
         for key, item in value.items():
             if type(key) is not str:
                 raise _NotPlainJSON
-            head = separator + _json_string(key) + ": "
-            separator = "," + inner
             kind = type(item)
             if kind is str:
-                out(head + _json_string(item))
+                out(f"{separator}{_json_string(key)}: {_json_string(item)}")
             elif (kind is dict or kind is list) and item:
-                out(head)
+                out(f"{separator}{_json_string(key)}: ")
                 _json(item, inner, out)
             else:
-                out(head + _json_scalar(item))
+                out(f"{separator}{_json_string(key)}: {_json_scalar(item)}")
+            separator = comma
         out(newline + "}")
     else:
         separator = "[" + inner
@@ -173,7 +173,7 @@ def _json(value: Any, newline: str, out: Callable[[str], Any]) -> None:
                 _json(item, inner, out)
             else:
                 out(separator + _json_scalar(item))
-            separator = "," + inner
+            separator = comma
         out(newline + "]")
 
 
