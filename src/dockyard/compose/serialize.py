@@ -532,7 +532,13 @@ class _ConfigYAMLWriter:
         prefix = first_prefix
         pad = " " * indent
         nested = indent + 2
-        for key in mapping if state is None else state.ordered(mapping):
+        if state is None:
+            order = mapping
+        elif state.rank is None:
+            order = sorted(mapping)
+        else:  # the cached order, looked up inline (one call per mapping saved)
+            order = state.orders.get(tuple(mapping)) or state.ordered(mapping)
+        for key in order:
             value = mapping[key]
             head = keys.get(key)
             if head is None:
@@ -543,10 +549,10 @@ class _ConfigYAMLWriter:
                 out(f"{prefix}{head} {text if text is not None else self.flat(value, nested)}\n")
             elif kind is dict and value:
                 out(f"{prefix}{head}\n")
-                self.mapping(value, state and state.child(key), nested, " " * nested)
+                self.mapping(value, state and (state.children.get(key) or state.child(key)), nested, " " * nested)
             elif kind is list and value:
                 out(f"{prefix}{head}\n")
-                self.sequence(value, state and state.child(key), nested, " " * nested)
+                self.sequence(value, state and (state.children.get(key) or state.child(key)), nested, " " * nested)
             else:
                 out(f"{prefix}{head} {self.flat(value, nested)}\n")
             prefix = pad
@@ -574,6 +580,10 @@ class _ConfigYAMLWriter:
     def flat(self, value: Any, indent: int) -> str:
         """``_YAMLWriter.flat(_printable(value), indent)`` for the types a loaded tree holds."""
         kind = type(value)
+        if kind is int:
+            return int.__repr__(value)
+        if value is None:
+            return "null"
         if kind is str:
             text = self.blocks.get(value)
             if text is None:
@@ -604,6 +614,10 @@ class _ConfigYAMLWriter:
 class _TopLevelOrder:
     """The top level keeps ``config_tree``'s order; below it only compose's sections are reordered
     (``None``: an ``x-`` section keeps its own order at every depth, as ``_printable`` copies it)."""
+
+    rank: dict = {}  # not None: ``ordered`` decides
+    orders: dict = {}  # never filled
+    children: dict = {}  # never filled: ``child`` decides
 
     @staticmethod
     def ordered(mapping: dict) -> list:
