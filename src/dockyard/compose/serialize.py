@@ -280,6 +280,8 @@ class _OrderState:
         keys = tuple(mapping)
         order = self.orders.get(keys)
         if order is None:
+            if len(self.orders) >= 4096:  # states live as long as the process: a bound for long-lived ones
+                self.orders.clear()
             order = self.orders[keys] = (sorted((k for k in keys if k in rank), key=rank.__getitem__)
                                          + sorted(k for k in keys if k not in rank))
         return order
