@@ -17,6 +17,7 @@ from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_/][-A-Za-z0-9_./@+=,]*(?::[-A-Za-z0-9_./@+=,]+)*$")
 _RESERVED = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf"})
+_json_string = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)
 
 
 def _escape(char: str) -> str:
@@ -25,7 +26,7 @@ def _escape(char: str) -> str:
 
 
 def _quoted(value: str) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    text = _json_string(value)  # json.dumps(value, ensure_ascii=False) without building an encoder each time
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escape(c) for c in text)  # e.g. U+2028, which YAML reads as a line break
@@ -140,7 +141,6 @@ class _NotPlainJSON(Exception):
     """A key or value of a type ``_json`` leaves to ``json.dumps``."""
 
 
-_json_string = json.encoder.encode_basestring  # ensure_ascii=False's string encoder (C)
 
 
 def _json(value: Any, newline: str, out: Callable[[str], Any]) -> None:
