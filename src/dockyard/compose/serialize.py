@@ -601,7 +601,7 @@ class _ConfigYAMLWriter:
             if value:
                 raise _NotPlainYAML
             return "{}" if kind is dict else "[]"
-        if value is None or kind is bool or kind is int or kind is float:
+        if kind is bool or kind is float:
             return self.helper.flat(value, indent)
         raise _NotPlainYAML  # another type: _printable and _YAMLWriter decide
 
