@@ -60,7 +60,7 @@ def to_json(tree: dict) -> str:
     shaped = _json_shape(config_tree(tree))
     parts: list[str] = []
     try:
-        _write_json(shaped, "\n", parts.append, True)
+        _write_json(shaped, "\n", parts.append, True, {})
     except _NotPlainJSON:
         return indented_json(_printable(shaped))  # json.dumps decides
     return "".join(parts)
@@ -72,7 +72,7 @@ def indented_json(value: Any) -> str:
     writer knows the few types a compose tree holds (anything else goes to ``json.dumps``)."""
     parts: list[str] = []
     try:
-        _write_json(value, "\n", parts.append, False)
+        _write_json(value, "\n", parts.append, False, {})
     except _NotPlainJSON:
         return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
     return "".join(parts)
@@ -82,9 +82,10 @@ class _NotPlainJSON(Exception):
     """A key or value type the fast writer leaves to ``json.dumps``."""
 
 
-def _write_json(value: Any, newline: str, out, printable: bool) -> None:
+def _write_json(value: Any, newline: str, out, printable: bool, names: dict[str, str]) -> None:
     """``printable``: write ``_printable(value)`` (``$`` doubled in strings, integral floats as ints).
-    A string or a scalar is written with its key in one piece: the loop runs once per value."""
+    A string or a scalar is written with its key in one piece: the loop runs once per value.
+    ``names`` caches each key's text (``"key": ``): a compose tree repeats few keys many times."""
     kind = type(value)
     if kind is dict:
         if not value:
@@ -94,18 +95,20 @@ def _write_json(value: Any, newline: str, out, printable: bool) -> None:
         comma = "," + inner
         separator = "{" + inner
         for key in sorted(value):
-            if type(key) is not str:
-                raise _NotPlainJSON
+            name = names.get(key)
+            if name is None:
+                if type(key) is not str:
+                    raise _NotPlainJSON
+                name = names[key] = _json_string(key) + ": "
             item = value[key]
             kind = type(item)
             if kind is str:
-                text = _json_string(item.replace("$", "$$") if printable and "$" in item else item)
-                out(f"{separator}{_json_string(key)}: {text}")
+                out(f"{separator}{name}{_json_string(item.replace('$', '$$') if printable and '$' in item else item)}")
             elif (kind is dict or kind is list) and item:
-                out(f"{separator}{_json_string(key)}: ")
-                _write_json(item, inner, out, printable)
+                out(separator + name)
+                _write_json(item, inner, out, printable, names)
             else:
-                out(f"{separator}{_json_string(key)}: {_json_scalar(item, printable)}")
+                out(f"{separator}{name}{_json_scalar(item, printable)}")
             separator = comma
         out(newline + "}")
     elif kind is list:
@@ -121,7 +124,7 @@ def _write_json(value: Any, newline: str, out, printable: bool) -> None:
                 out(separator + _json_string(item.replace("$", "$$") if printable and "$" in item else item))
             elif (kind is dict or kind is list) and item:
                 out(separator)
-                _write_json(item, inner, out, printable)
+                _write_json(item, inner, out, printable, names)
             else:
                 out(separator + _json_scalar(item, printable))
             separator = comma
