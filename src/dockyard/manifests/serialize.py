@@ -130,7 +130,7 @@ def to_json(objects: Iterable[dict[str, Any]]) -> str:
     document = {"apiVersion": "v1", "kind": "List", "items": list(objects)}
     parts: list[str] = []
     try:
-        _json(document, "\n", parts.append)
+        _json(document, "\n", parts.append, {})
     except _NotPlainJSON:
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     parts.append("\n")
@@ -143,23 +143,27 @@ class _NotPlainJSON(Exception):
 
 
 
-def _json(value: Any, newline: str, out: Callable[[str], Any]) -> None:
-    """A non-scalar is written item by item, a string or a scalar with its key in one piece."""
+def _json(value: Any, newline: str, out: Callable[[str], Any], names: dict[str, str]) -> None:
+    """A non-scalar is written item by item, a string or a scalar with its key in one piece;
+    ``names`` caches each key's text (``"key": ``): rendered objects repeat few keys many times."""
     inner = newline + "  "
     comma = "," + inner
     if type(value) is dict:
         separator = "{" + inner
         for key, item in value.items():
-            if type(key) is not str:
-                raise _NotPlainJSON
+            name = names.get(key)
+            if name is None:
+                if type(key) is not str:
+                    raise _NotPlainJSON
+                name = names[key] = _json_string(key) + ": "
             kind = type(item)
             if kind is str:
-                out(f"{separator}{_json_string(key)}: {_json_string(item)}")
+                out(f"{separator}{name}{_json_string(item)}")
             elif (kind is dict or kind is list) and item:
-                out(f"{separator}{_json_string(key)}: ")
-                _json(item, inner, out)
+                out(separator + name)
+                _json(item, inner, out, names)
             else:
-                out(f"{separator}{_json_string(key)}: {_json_scalar(item)}")
+                out(f"{separator}{name}{_json_scalar(item)}")
             separator = comma
         out(newline + "}")
     else:
@@ -170,7 +174,7 @@ def _json(value: Any, newline: str, out: Callable[[str], Any]) -> None:
                 out(separator + _json_string(item))
             elif (kind is dict or kind is list) and item:
                 out(separator)
-                _json(item, inner, out)
+                _json(item, inner, out, names)
             else:
                 out(separator + _json_scalar(item))
             separator = comma
