@@ -26,6 +26,25 @@ def test_json_output_is_a_list_of_the_same_objects(docs):
     assert json.loads(to_json(docs))["items"] == docs
 
 
+json_scalars = scalars | st.floats() | st.sampled_from(["\u2028", "é", "\x00\"\\\n", "😀"])
+json_trees = st.recursive(
+    json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=25
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(keys, json_trees, max_size=5), max_size=3))
+def test_json_output_is_what_the_stdlib_prints_byte_for_byte(docs):
+    expected = json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2, ensure_ascii=False) + "\n"
+    assert to_json(docs) == expected
+
+
+def test_json_output_of_other_types_is_left_to_the_stdlib():
+    docs = [{"ports": (1, 2), "ids": {3: "three"}, "flag": {None: True}}]
+    expected = json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}, indent=2, ensure_ascii=False) + "\n"
+    assert to_json(docs) == expected
+
+
 def test_strings_that_look_like_other_types_are_quoted():
     text = to_yaml([{"v": ["yes", "on", "1.0", "0777", "1:20", "null", "~", "", "-", "a: b", "x #y", "nginx:1.27", "/bin/sh"]}])
     assert '"yes"' in text and '"0777"' in text and '"1:20"' in text and '"a: b"' in text

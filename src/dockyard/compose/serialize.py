@@ -55,7 +55,15 @@ def _printable(value: Any) -> Any:
 
 
 def to_json(tree: dict) -> str:
-    return indented_json(_json_shape(_printable(config_tree(tree))))
+    """Written in one pass: the writer makes values printable (``printable=True``) as it goes,
+    where a printable copy of the whole tree (``_printable``) cost as much as writing it."""
+    shaped = _json_shape(config_tree(tree))
+    parts: list[str] = []
+    try:
+        _write_json(shaped, "\n", parts.append, True, {})
+    except _NotPlainJSON:
+        return indented_json(_printable(shaped))  # json.dumps decides
+    return "".join(parts)
 
 
 def indented_json(value: Any) -> str:
@@ -64,7 +72,7 @@ def indented_json(value: Any) -> str:
     writer knows the few types a compose tree holds (anything else goes to ``json.dumps``)."""
     parts: list[str] = []
     try:
-        _write_json(value, "\n", parts.append)
+        _write_json(value, "\n", parts.append, False, {})
     except _NotPlainJSON:
         return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
     return "".join(parts)
@@ -74,47 +82,62 @@ class _NotPlainJSON(Exception):
     """A key or value type the fast writer leaves to ``json.dumps``."""
 
 
-def _write_json(value: Any, newline: str, out) -> None:
+def _write_json(value: Any, newline: str, out, printable: bool, names: dict[str, str]) -> None:
+    """``printable``: write ``_printable(value)`` (``$`` doubled in strings, integral floats as ints).
+    A string or a scalar is written with its key in one piece: the loop runs once per value.
+    ``names`` caches each key's text (``"key": ``): a compose tree repeats few keys many times."""
     kind = type(value)
     if kind is dict:
         if not value:
             out("{}")
             return
         inner = newline + "  "
+        comma = "," + inner
         separator = "{" + inner
         for key in sorted(value):
-            if type(key) is not str:
-                raise _NotPlainJSON
+            name = names.get(key)
+            if name is None:
+                if type(key) is not str:
+                    raise _NotPlainJSON
+                name = names[key] = _json_string(key) + ": "
             item = value[key]
-            out(separator + _json_string(key) + ": ")
-            separator = "," + inner
-            if type(item) is str:
-                out(_json_string(item))
+            kind = type(item)
+            if kind is str:
+                out(f"{separator}{name}{_json_string(item.replace('$', '$$') if printable and '$' in item else item)}")
+            elif (kind is dict or kind is list) and item:
+                out(separator + name)
+                _write_json(item, inner, out, printable, names)
             else:
-                _write_json(item, inner, out)
+                out(f"{separator}{name}{_json_scalar(item, printable)}")
+            separator = comma
         out(newline + "}")
     elif kind is list:
         if not value:
             out("[]")
             return
         inner = newline + "  "
+        comma = "," + inner
         separator = "[" + inner
         for item in value:
-            out(separator)
-            separator = "," + inner
-            if type(item) is str:
-                out(_json_string(item))
+            kind = type(item)
+            if kind is str:
+                out(separator + _json_string(item.replace("$", "$$") if printable and "$" in item else item))
+            elif (kind is dict or kind is list) and item:
+                out(separator)
+                _write_json(item, inner, out, printable, names)
             else:
-                _write_json(item, inner, out)
+                out(separator + _json_scalar(item, printable))
+            separator = comma
         out(newline + "]")
     else:
-        out(_json_scalar(value))
+        out(_json_scalar(value, printable))
 
 
-def _json_scalar(value: Any) -> str:
+def _json_scalar(value: Any, printable: bool) -> str:
+    """A scalar or an empty container."""
     kind = type(value)
     if kind is str:
-        return _json_string(value)
+        return _json_string(value.replace("$", "$$") if printable and "$" in value else value)
     if value is None:
         return "null"
     if kind is bool:
@@ -122,11 +145,17 @@ def _json_scalar(value: Any) -> str:
     if kind is int:
         return int.__repr__(value)
     if kind is float:
+        if printable and value.is_integer():
+            return int.__repr__(int(value))
         if value != value:
             return "NaN"
         if value in (_INFINITY, -_INFINITY):
             return "Infinity" if value > 0 else "-Infinity"
         return float.__repr__(value)
+    if kind is dict and not value:
+        return "{}"
+    if kind is list and not value:
+        return "[]"
     raise _NotPlainJSON
 
 
@@ -135,30 +164,43 @@ _INFINITY = float("inf")
 
 
 def _json_shape(tree: dict) -> dict:
-    for service in (tree.get("services") or {}).values():
-        for key in [k for k in service if k.startswith("x-")]:
-            del service[key]
-        service.setdefault("command", None)
-        service.setdefault("entrypoint", None)
-        for port in service.get("ports") or []:
-            for key in [k for k in port if k.startswith("x-")]:
-                del port[key]
-        for watch in (service.get("develop") or {}).get("watch") or []:
-            if isinstance(watch, dict):
-                watch.setdefault("exec", {"command": None})
-        deploy = service.get("deploy")
-        if isinstance(deploy, dict):
-            deploy.setdefault("resources", {})
-            deploy.setdefault("placement", {})
+    """Go's struct encoding rules (module docstring) applied to a copy of ``tree`` that copies only
+    the containers they change (every service; the rest is shared, and must not change)."""
+    tree = dict(tree)
+    if tree.get("services"):
+        tree["services"] = {name: _json_service(service) for name, service in tree["services"].items()}
     for section in ("networks", "volumes", "secrets", "configs"):
-        for resource in (tree.get(section) or {}).values():
-            if isinstance(resource, dict):
-                for key in [k for k in resource if k.startswith("x-")]:
-                    del resource[key]
-    for network in (tree.get("networks") or {}).values():
-        if isinstance(network, dict):
-            network.setdefault("ipam", {})
+        if tree.get(section):
+            tree[section] = {
+                name: _without_extensions(resource) if isinstance(resource, dict) else resource
+                for name, resource in tree[section].items()
+            }
+    for name, network in (tree.get("networks") or {}).items():
+        if isinstance(network, dict) and "ipam" not in network:
+            tree["networks"][name] = {**network, "ipam": {}}
     return tree
+
+
+def _json_service(service: dict) -> dict:
+    service = _without_extensions(service)
+    service.setdefault("command", None)
+    service.setdefault("entrypoint", None)
+    if service.get("ports"):
+        service["ports"] = [_without_extensions(port) if isinstance(port, dict) else port for port in service["ports"]]
+    develop = service.get("develop")
+    if develop and develop.get("watch"):
+        watch = [{**w, "exec": {"command": None}} if isinstance(w, dict) and "exec" not in w else w
+                 for w in develop["watch"]]
+        service["develop"] = {**develop, "watch": watch}
+    deploy = service.get("deploy")
+    if isinstance(deploy, dict) and ("resources" not in deploy or "placement" not in deploy):
+        service["deploy"] = {"resources": {}, "placement": {}, **deploy}
+    return service
+
+
+def _without_extensions(mapping: dict) -> dict:
+    """A copy without the ``x-`` keys."""
+    return {key: value for key, value in mapping.items() if not key.startswith("x-")}
 
 
 # Key orders of docker compose's YAML (compose-go's Go struct field order); keys not listed
@@ -222,7 +264,7 @@ class _OrderState:
     that path (the first matching row's, as a scan of the table finds it) and, cached, the state of
     each child key. States are shared by node set, so every service uses the same ones."""
 
-    __slots__ = ("nodes", "rank", "children")
+    __slots__ = ("nodes", "rank", "children", "orders")
     interned: dict[tuple[int, ...], _OrderState] = {}
 
     def __init__(self, nodes: tuple[dict, ...]) -> None:
@@ -230,6 +272,22 @@ class _OrderState:
         rows = [node[None] for node in nodes if None in node]
         self.rank: dict[str, int] | None = min(rows, key=lambda row: row[0])[1] if rows else None
         self.children: dict[str, _OrderState] = {}
+        self.orders: dict[tuple, list] = {}  # keys in insertion order -> keys in print order
+
+    def ordered(self, mapping: dict) -> list:
+        """The keys of ``mapping`` in print order. Where a row gives the order, the mappings at one
+        path (every service, every port) mostly have the same keys: their order is sorted once."""
+        rank = self.rank
+        if rank is None:
+            return sorted(mapping)
+        keys = tuple(mapping)
+        order = self.orders.get(keys)
+        if order is None:
+            if len(self.orders) >= 4096:  # states live as long as the process: a bound for long-lived ones
+                self.orders.clear()
+            order = self.orders[keys] = (sorted((k for k in keys if k in rank), key=rank.__getitem__)
+                                         + sorted(k for k in keys if k not in rank))
+        return order
 
     @classmethod
     def of(cls, nodes: tuple[dict, ...]) -> _OrderState:
@@ -279,7 +337,11 @@ _YAML11_BOOLS = frozenset(
 
 
 def to_yaml(tree: dict) -> str:
-    return _dump_yaml(_yaml_shape(config_tree(tree)), sort_keys=False)
+    tree = config_tree(tree)
+    try:
+        return _ConfigYAMLWriter().document(tree)
+    except _NotPlainYAML:
+        return _dump_yaml(_yaml_shape(tree), sort_keys=False)
 
 
 def _dump_yaml(document: dict, *, sort_keys: bool) -> str:
@@ -443,6 +505,132 @@ class _YAMLWriter:
         if id(container) in self.seen:
             raise _NotPlainYAML
         self.seen.add(id(container))
+
+
+class _ConfigYAMLWriter:
+    """``_YAMLWriter(sort_keys=False).document(_yaml_shape(tree))`` in one pass over the loaded tree:
+    keys are taken in compose's order and values made printable (``$$``, integral floats) while
+    writing, so no reordered copy is built. Anything the two-pass path might write otherwise (a
+    value of another type, a key or scalar PyYAML must write) raises ``_NotPlainYAML`` and the
+    two-pass path prints the tree. The copy holds no shared container, so neither does this check.
+
+    The loop over a mapping's items writes most of the output: it handles scalars inline, with the
+    text of each key and single-line string cached (``keys``, ``strings``)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.keys: dict[Any, str] = {}  # key -> its text
+        self.strings: dict[str, str] = {}  # string value -> its text, single-line texts only
+        self.blocks: dict[str, str] = {}  # string value -> its text, multi-line (block scalar) texts
+        self.helper = _YAMLWriter(sort_keys=False)  # the two-pass writer's rules for rarer values
+
+    def document(self, tree: dict) -> str:
+        if not tree:
+            return "{}\n"
+        self.mapping(tree, _TopLevelOrder, 0, "")
+        return "".join(self.parts)
+
+    def mapping(self, mapping: dict, state: _OrderState | None, indent: int, first_prefix: str) -> None:
+        out = self.parts.append
+        keys = self.keys
+        strings = self.strings
+        prefix = first_prefix
+        pad = " " * indent
+        nested = indent + 2
+        if state is None:
+            order = mapping
+        elif state.rank is None:
+            order = sorted(mapping)
+        else:  # the cached order, looked up inline (one call per mapping saved)
+            order = state.orders.get(tuple(mapping)) or state.ordered(mapping)
+        for key in order:
+            value = mapping[key]
+            head = keys.get(key)
+            if head is None:
+                head = self.key(key)
+            kind = type(value)
+            if kind is str:
+                text = strings.get(value)
+                out(f"{prefix}{head} {text if text is not None else self.flat(value, nested)}\n")
+            elif kind is dict and value:
+                out(f"{prefix}{head}\n")
+                self.mapping(value, state and (state.children.get(key) or state.child(key)), nested, " " * nested)
+            elif kind is list and value:
+                out(f"{prefix}{head}\n")
+                self.sequence(value, state and (state.children.get(key) or state.child(key)), nested, " " * nested)
+            else:
+                out(f"{prefix}{head} {self.flat(value, nested)}\n")
+            prefix = pad
+
+    def sequence(self, sequence: list, state: _OrderState | None, indent: int, first_prefix: str) -> None:
+        out = self.parts.append
+        strings = self.strings
+        item_state = state and state.child("[]")
+        prefix = first_prefix
+        pad = " " * indent
+        nested = indent + 2
+        for item in sequence:
+            kind = type(item)
+            if kind is str:
+                text = strings.get(item)
+                out(f"{prefix}- {text if text is not None else self.flat(item, nested)}\n")
+            elif kind is dict and item:
+                self.mapping(item, item_state, nested, prefix + "- ")
+            elif kind is list and item:
+                self.sequence(item, item_state, nested, prefix + "- ")
+            else:
+                out(f"{prefix}- {self.flat(item, nested)}\n")
+            prefix = pad
+
+    def flat(self, value: Any, indent: int) -> str:
+        """``_YAMLWriter.flat(_printable(value), indent)`` for the types a loaded tree holds."""
+        kind = type(value)
+        if kind is int:
+            return int.__repr__(value)
+        if value is None:
+            return "null"
+        if kind is str:
+            text = self.blocks.get(value)
+            if text is None:
+                text = self.helper.string(value.replace("$", "$$") if "$" in value else value)
+                if "\n" not in text:
+                    self.strings[value] = text
+                    return text
+                self.blocks[value] = text
+            return text.replace("\n  ", "\n" + " " * indent)
+        if kind is float and value.is_integer():
+            return int.__repr__(int(value))
+        if kind is dict or kind is list:
+            if value:
+                raise _NotPlainYAML
+            return "{}" if kind is dict else "[]"
+        if kind is bool or kind is float:
+            return self.helper.flat(value, indent)
+        raise _NotPlainYAML  # another type: _printable and _YAMLWriter decide
+
+    def key(self, key: Any) -> str:
+        """The key's text followed by ``:`` (keys are not escaped: ``_printable`` keeps them)."""
+        text = self.keys.get(key)
+        if text is None:
+            text = self.keys[key] = self.helper.key(key) + ":"
+        return text
+
+
+class _TopLevelOrder:
+    """The top level keeps ``config_tree``'s order; below it only compose's sections are reordered
+    (``None``: an ``x-`` section keeps its own order at every depth, as ``_printable`` copies it)."""
+
+    rank: dict = {}  # not None: ``ordered`` decides
+    orders: dict = {}  # never filled
+    children: dict = {}  # never filled: ``child`` decides
+
+    @staticmethod
+    def ordered(mapping: dict) -> list:
+        return list(mapping)
+
+    @staticmethod
+    def child(key: Any) -> _OrderState | None:
+        return _ROOT_ORDER.child(key) if key in TOP_LEVEL_ORDER else None
 
 
 @functools.cache
