@@ -89,6 +89,9 @@ def _substitute(template: str, lookup: Lookup, unset: list[str]) -> str:
 
 def _braced_body(template: str, dollar: int, match: re.Match) -> tuple[str | None, int]:
     """The text between ``${`` and its balanced ``}`` (all braces count), else what the pattern matched."""
+    close = template.find("}", dollar + 2)
+    if close >= 0 and template.find("{", dollar + 2, close) < 0:  # the usual ``${NAME:-default}``: no scan
+        return template[dollar + 2:close], close + 1
     depth = 1
     for index in range(dollar + 2, len(template)):
         char = template[index]
