@@ -104,15 +104,21 @@ CHECKS: dict[str, ObjectCheck] = {
 
 def is_ip(text: Any) -> bool:
     """Go's ``net.ParseIP``: IPv4 or IPv6 (incl. IPv4-mapped), no zone, no brackets."""
-    import ipaddress
-
     if not isinstance(text, str) or "%" in text:
         return False
+    if _IPV4.match(text):  # the usual dotted quad, without ipaddress's octet-by-octet parse
+        return True
+    import ipaddress
+
     try:
         ipaddress.ip_address(text)
     except ValueError:
         return False
     return True
+
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
 
 
 def _object_problems(data: Any) -> Iterator[tuple[TreePath, str]]:
@@ -172,7 +178,11 @@ def _path(link: tuple | None) -> TreePath:
 
 
 def _is_mapping(value: Any) -> bool:
-    return isinstance(value, dict) or isinstance(value, Mapping)  # dict first: an ABC check is slow
+    # the tree's own types answered before the (slow) Mapping ABC check
+    return isinstance(value, dict) or (type(value) not in _PLAIN and isinstance(value, Mapping))
+
+
+_PLAIN = frozenset({list, str, int, float, bool, type(None)})
 
 
 # --- consistency checks (compose-go loader checkConsistency) ----------------------------
