@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from dockyard.compose.location import Location, placed
@@ -119,12 +120,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# ``str.__instancecheck__`` is ``isinstance(v, str)`` called without a Python frame: the type
+# checks are the validator's most frequent calls
 _TYPE_TESTS: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+    "object": dict.__instancecheck__,
+    "array": list.__instancecheck__,
+    "string": str.__instancecheck__,
+    "boolean": bool.__instancecheck__,
+    "null": partial(operator.is_, None),
     "number": _is_number,
     "integer": lambda v: _is_number(v) and (isinstance(v, int) or (math.isfinite(v) and v == int(v))),
 }
@@ -255,16 +258,14 @@ class _Compiler:
                 others.append([(go_regex(p), self.compile(s)) for p, s in patterns.items()])
                 others.append(None if extra is True else self.compile(extra))
             compiled_patterns, extra_check = others
-            name = key if isinstance(key, str) else str(key)
-            checks = []
+            name = key if type(key) is str else str(key)
+            checks = [check for regex, check in compiled_patterns if regex.search(name)]
             if key in props:
                 if key not in compiled:
                     compiled[key] = self.compile(props[key])
-                checks.append(compiled[key])
-            matched = [c for regex, c in compiled_patterns if regex.search(name)]
-            if not checks and not matched:
+                checks.insert(0, compiled[key])
+            if not checks:
                 return _accept if extra_check is None else extra_check
-            checks += matched
             return checks[0] if len(checks) == 1 else _all_checks(tuple(checks))
 
         def check_object(value: Any) -> bool:
@@ -274,7 +275,7 @@ class _Compiler:
                 if name not in value:
                     return False
             for key, item in value.items():
-                check = plans.get(key) if type(key) is str else None  # 1 and True hash alike: cache str only
+                check = plans.get(key)  # only str keys are cached (1 and True hash alike): no other key hits
                 if check is None:
                     check = plan_for(key)
                     if type(key) is str and len(plans) < 4096:
@@ -344,7 +345,8 @@ def _all_of(compiler: _Compiler, subs: list[Any]) -> Check:
 
 def _enum(compiler: _Compiler, values: list[Any]) -> Check:
     keys = {json_key(v) for v in values}
-    return lambda v: json_key(v) in keys
+    strings = frozenset(v for v in values if type(v) is str)  # a string is in the enum iff it is one of these
+    return lambda v: v in strings if type(v) is str else json_key(v) in keys
 
 
 def _const(compiler: _Compiler, value: Any) -> Check:
