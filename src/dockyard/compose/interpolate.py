@@ -47,7 +47,7 @@ def interpolate(
     was_enabled = gc.isenabled()
     gc.disable()  # the copy is all new containers, none garbage: spare the cyclic GC its repeated scans
     try:
-        result = walker.value(data, (), [_compile(casts)])
+        result = walker.value(data, None, _automaton(casts))
     finally:
         if was_enabled:
             gc.enable()
@@ -66,7 +66,7 @@ def _compile(casts: Mapping[str, Cast]) -> dict:
     return trie
 
 
-def _step(states: list[dict], part: str) -> list[dict]:
+def _step(states: list[dict], part: Any) -> list[dict]:
     following = []
     for state in states:
         exact = state.get(part)
@@ -79,7 +79,60 @@ def _step(states: list[dict], part: str) -> list[dict]:
     return following
 
 
+class _State:
+    """Where a path can be in the cast trie (several nodes at once: ``ulimits.*`` and ``ulimits.*.soft``
+    patterns overlap), with the next state of every key precomputed: the walker steps with one
+    dictionary lookup per node, and a subtree no cast pattern reaches has no state at all (``None``)."""
+
+    __slots__ = ("children", "other", "cast")
+
+    children: dict[Any, _State | None]  # key (or ANY_INDEX for a list item) -> next state
+    other: _State | None  # the next state of any other key (the wildcards only)
+    cast: Cast | None
+
+
+_NO_KEY = object()  # equal to no pattern segment: stepping with it follows the wildcards only
+_automata: dict[int, tuple[Mapping[str, Cast], _State | None]] = {}
+
+
+def _automaton(casts: Mapping[str, Cast]) -> _State | None:
+    """The cast trie of ``casts`` as a deterministic automaton (built once per casts table)."""
+    known = _automata.get(id(casts))
+    if known is not None and known[0] is casts:
+        return known[1]
+    memo: dict[tuple[int, ...], _State | None] = {}
+
+    def state_of(nodes: list[dict]) -> _State | None:
+        if not nodes:
+            return None
+        key = tuple(map(id, nodes))
+        if key not in memo:
+            state = memo[key] = _State()
+            state.cast = next((node[_CAST] for node in nodes if _CAST in node), None)
+            parts = {part for node in nodes for part in node if part is not _CAST}
+            state.children = {part: state_of(_step(nodes, part)) for part in parts}
+            state.other = state_of(_step(nodes, _NO_KEY))
+        return memo[key]
+
+    root = state_of([_compile(casts)])
+    _automata[id(casts)] = (casts, root)
+    return root
+
+
+def _path(link: tuple | None, last: Any = _NO_KEY) -> tuple:
+    """The tree path of a ``(parent link, key)`` chain and a last key: built only for an error message."""
+    parts = [] if last is _NO_KEY else [last]
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    return tuple(reversed(parts))
+
+
 class _Walker:
+    """Containers are walked with their path as a ``(parent link, key)`` chain, turned into a tuple
+    only when an error needs it, and values are dispatched on their exact type: most values of a
+    Compose file are strings without ``$`` outside any cast path, left alone without a call."""
+
     def __init__(self, lookup: Lookup, file: str, positions: Mapping[tuple, Location],
                  on_unset: Callable[[str], None] | None, in_place: bool = False) -> None:
         self.lookup = lookup
@@ -89,53 +142,79 @@ class _Walker:
         self.on_unset = on_unset
         self.errors: list[InterpolationError] = []
 
-    def value(self, value: Any, path: tuple, states: list[dict]) -> Any:
+    def value(self, value: Any, link: tuple | None, state: _State | None) -> Any:
         if isinstance(value, str):
-            return self.string(value, path, states)
+            return self.string(value, link, _NO_KEY, state)
         if isinstance(value, dict):
-            return self.mapping(value, path, states)
+            return self.mapping(value, link, state)
         if isinstance(value, list):
-            following = _step(states, ANY_INDEX) if states else states
-            items = [self.value(item, path + (index,), following) for index, item in enumerate(value)]
-            if self.in_place:
-                value[:] = items
-                return value
-            return items
+            return self.sequence(value, link, state)
         return value
 
-    def mapping(self, value: dict, path: tuple, states: list[dict]) -> dict:
+    def mapping(self, value: dict, link: tuple | None, state: _State | None) -> dict:
         in_place = self.in_place
         result = value if in_place else {}
         for key, item in value.items():  # in place: only existing keys are set, so iterating stays valid
-            following = _step(states, key) if states else states
-            if type(item) is str and not following and "$" not in item:
+            following = None if state is None else state.children.get(key, state.other)
+            kind = type(item)
+            if kind is str:
+                if following is None and "$" not in item:
+                    if not in_place:
+                        result[key] = item
+                else:
+                    result[key] = self.string(item, link, key, following)
+            elif kind is dict:
+                result[key] = self.mapping(item, (link, key), following)
+            elif kind is list:
+                result[key] = self.sequence(item, (link, key), following)
+            elif kind in _SCALARS:
                 if not in_place:
-                    result[key] = item  # nothing to substitute, no cast: most values (no call, no path)
+                    result[key] = item
             else:
-                result[key] = self.value(item, path + (key,), following)
+                result[key] = self.value(item, (link, key), following)
         return result
 
-    def string(self, text: str, path: tuple, states: list[dict]) -> Any:
-        try:
-            result, unset = substitute_with_unset(text, self.lookup)
-        except InvalidTemplateError as error:
-            self.errors.append(self.located(InvalidTemplateError, _invalid_format(path, error), path, error))
-            return text
-        except MissingRequiredError as error:
-            self.errors.append(self.located(MissingRequiredError, _while(path, error.message), path, error))
-            return text
-        if self.on_unset is not None:
-            for name in unset:
-                self.on_unset(name)
-        cast = next((state[_CAST] for state in states if _CAST in state), None)
+    def sequence(self, value: list, link: tuple | None, state: _State | None) -> list:
+        result = value if self.in_place else list(value)
+        following = None if state is None else state.children.get(ANY_INDEX, state.other)
+        for index, item in enumerate(value):  # in place: items are replaced, never added or removed
+            kind = type(item)
+            if kind is str:
+                if following is not None or "$" in item:
+                    result[index] = self.string(item, link, index, following)
+            elif kind is dict:
+                result[index] = self.mapping(item, (link, index), following)
+            elif kind is list:
+                result[index] = self.sequence(item, (link, index), following)
+            elif kind not in _SCALARS:
+                result[index] = self.value(item, (link, index), following)
+        return result
+
+    def string(self, text: str, link: tuple | None, key: Any, state: _State | None) -> Any:
+        if "$" in text:
+            try:
+                text, unset = substitute_with_unset(text, self.lookup)
+            except InvalidTemplateError as error:
+                path = _path(link, key)
+                self.errors.append(self.located(InvalidTemplateError, _invalid_format(path, error), path, error))
+                return text
+            except MissingRequiredError as error:
+                path = _path(link, key)
+                self.errors.append(self.located(MissingRequiredError, _while(path, error.message), path, error))
+                return text
+            if self.on_unset is not None:
+                for name in unset:
+                    self.on_unset(name)
+        cast = None if state is None else state.cast
         if cast is None:
-            return result
+            return text
         try:
-            return cast(result)
+            return cast(text)
         except ValueError as error:
+            path = _path(link, key)
             message = _while(path, f"failed to cast to expected type: {error}")
             self.errors.append(self.located(InterpolationError, message, path))
-            return result
+            return text
 
     def located(self, kind: type[InterpolationError], message: str, path: tuple,
                 cause: InterpolationError | None = None) -> InterpolationError:
@@ -146,6 +225,9 @@ class _Walker:
             if hasattr(cause, attribute):
                 setattr(error, attribute, getattr(cause, attribute))
         return error
+
+
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
 def _dotted(path: tuple) -> str:

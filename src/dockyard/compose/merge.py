@@ -249,7 +249,9 @@ _merge_rule_cache: dict[tuple[str, ...], Merger | None] = {}
 
 def enforce_unicity(tree: dict) -> dict:
     """``override.EnforceUnicity``: a later entry with the same key replaces an earlier one in place."""
-    return _unique(tree, _unicity_trie(), ())
+    if isinstance(tree, dict):
+        _unique_within(tree, _unicity_trie(), None)
+    return tree
 
 
 def _unicity_trie() -> dict:
@@ -265,24 +267,44 @@ _UNICITY_TRIE: dict | None = None
 _UNNAMED = Path("")
 
 
-def _unique(value: Any, trie: dict, path: tuple) -> Any:
-    """Walk only the subtrees a unicity pattern can reach; deduplicate the sequences they name."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            child = trie.get(key) or trie.get("*")
-            if child is not None and isinstance(item, (dict, list)):
-                value[key] = _unique(item, child, (*path, key))
-        return value
-    indexer = trie.get(None)
-    if indexer is None or not isinstance(value, list):
-        return value
+def _unique_within(mapping: dict, trie: dict, link: tuple | None) -> None:
+    """Walk only the subtrees a unicity pattern can reach; deduplicate the sequences they name.
+
+    Runs twice per file over every service, so it is lean: the path is a ``(parent link, key)``
+    chain spelled out only for an error, and a mapping where a pattern ends (``labels`` as a
+    mapping) is not entered, since no pattern goes deeper.
+    """
+    wildcard = trie.get("*")
+    for key, item in mapping.items():
+        child = trie.get(key) or wildcard
+        if child is None:
+            continue
+        if isinstance(item, dict):
+            if len(child) > 1 or None not in child:
+                _unique_within(item, child, (link, key))
+        elif isinstance(item, list):
+            indexer = child.get(None)
+            if indexer is not None:
+                mapping[key] = _unique_entries(item, indexer, (link, key))
+
+
+def _unique_entries(entries: list, indexer: Indexer, link: tuple) -> list:
+    try:
+        keys = [indexer(entry, _UNNAMED) for entry in entries]  # the entry's path only matters in an error
+    except ComposeError:
+        parts = []
+        while link is not None:
+            link, key = link
+            parts.append(str(key))
+        where = Path(".".join(reversed(parts)))
+        for i, entry in enumerate(entries):
+            indexer(entry, where.next(f"[{i}]"))  # raises again, naming the entry
+        raise
+    if len(set(keys)) == len(keys):
+        return entries[:]  # nothing redefined (the usual case): the same new list, without the loop below
     result: list = []
     seen: dict[str, int] = {}
-    for i, entry in enumerate(value):
-        try:
-            key = indexer(entry, _UNNAMED)  # the entry's path only matters in an error message
-        except ComposeError:
-            key = indexer(entry, Path(".".join(map(str, path))).next(f"[{i}]"))  # raises again, naming it
+    for key, entry in zip(keys, entries):
         if key in seen:
             result[seen[key]] = entry
         else:
@@ -304,6 +326,9 @@ def _volume_key(value: Any, path: Path) -> str:
             raise MergeError(f"service volume {path} is missing a mount target", path=str(path))
         return target
     if isinstance(value, str):
+        target = _plain_volume_target(value)
+        if target is not None:
+            return target
         from dockyard.compose.canonical import parse_volume
 
         try:
@@ -311,6 +336,18 @@ def _volume_key(value: Any, path: Path) -> str:
         except ComposeError as error:
             raise MergeError(f"{path} {error.message}", path=str(path)) from None
     return ""
+
+
+def _plain_volume_target(spec: str) -> str | None:
+    """The target ``parse_volume`` finds in a plain ``source:target[:options]`` (no ``${``, no empty
+    or one-letter section that could be a drive letter, at most three sections), else ``None``.
+    ``parse_volume`` scans character by character, and every short volume of a file comes here."""
+    if len(spec) <= 2 or "$" in spec or "\0" in spec:
+        return None
+    parts = spec.split(":")
+    if len(parts) > 3 or any(len(part) < 2 for part in parts[:-1]) or not parts[-1]:
+        return None
+    return parts[0] if len(parts) == 1 else parts[1]
 
 
 def _device_key(value: Any, path: Path) -> str:

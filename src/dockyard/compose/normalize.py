@@ -93,11 +93,11 @@ HOOK_INHERITED = ("image", "user", "working_dir", "environment", "privileged", "
 
 
 def _pre_start_hooks(service: dict) -> None:
-    from dockyard.compose.merge import merge
-
     hooks = service.get("pre_start")
     if not isinstance(hooks, list):
         return
+    from dockyard.compose.merge import merge  # here: an import statement costs a microsecond per service
+
     base = {k: service[k] for k in HOOK_INHERITED if k in service}
     for index, hook in enumerate(hooks):
         if isinstance(hook, dict):

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import os
 import re
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from dockyard.compose.location import Location, placed
@@ -119,15 +120,31 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+# ``str.__instancecheck__`` is ``isinstance(v, str)`` called without a Python frame: the type
+# checks are the validator's most frequent calls
 _TYPE_TESTS: dict[str, Check] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
+    "object": dict.__instancecheck__,
+    "array": list.__instancecheck__,
+    "string": str.__instancecheck__,
+    "boolean": bool.__instancecheck__,
+    "null": partial(operator.is_, None),
     "number": _is_number,
     "integer": lambda v: _is_number(v) and (isinstance(v, int) or (math.isfinite(v) and v == int(v))),
 }
+
+
+# The Python types a JSON type name accepts without further test (``bool`` is not a number, a
+# float is an integer only when integral: those cases go through ``_TYPE_TESTS``).
+_PLAIN_TYPES: dict[str, frozenset[type]] = {
+    "object": frozenset({dict}),
+    "array": frozenset({list}),
+    "string": frozenset({str}),
+    "boolean": frozenset({bool}),
+    "null": frozenset({type(None)}),
+    "number": frozenset({int, float}),
+    "integer": frozenset({int}),
+}
+_PLAIN = frozenset().union(*_PLAIN_TYPES.values())
 
 
 def json_key(value: Any) -> Any:
@@ -144,6 +161,10 @@ def json_key(value: Any) -> Any:
 
 
 def _all_unique(items: list[Any]) -> bool:
+    if len(items) < 2:
+        return True
+    if all(type(item) is str for item in items):  # the usual list: strings are equal as JSON iff equal
+        return len(set(items)) == len(items)
     seen = set()
     for item in items:
         key = json_key(item)
@@ -168,12 +189,22 @@ class _Compiler:
         unknown = set(schema) - _KEYWORDS
         if unknown:
             raise NotImplementedError(f"schema keywords not supported: {sorted(unknown)}")
-        checks = [c for c in self._object_checks(schema) if c is not None]
-        checks += [self._keyword(k, schema) for k in _SIMPLE if k in schema]
+        wanted = schema.get("type")
+        # ``type: object`` with properties (``array`` with items) is checked by the structural
+        # check itself, which then refuses other values: one call per node instead of two
+        strict = wanted if wanted in ("object", "array") else None
+        checks = [c for c in self._object_checks(schema, strict == "object") if c is not None]
+        if "items" in schema:
+            checks.append(_items(self, schema["items"], strict == "array"))
+        elif strict == "array":
+            strict = None
+        if strict == "object" and not checks:
+            strict = None
+        checks += [self._keyword(k, schema) for k in _SIMPLE if k in schema and k != "items"]
         if "$ref" in schema:
             checks.append(self._ref(schema["$ref"]))
-        if "type" in schema:
-            checks.insert(0, self._type(schema["type"]))
+        if wanted is not None and strict is None:
+            checks.insert(0, self._type(wanted))
         if len(checks) == 1:
             return checks[0]
         return _all_checks(tuple(checks))
@@ -184,17 +215,31 @@ class _Compiler:
             for part in ref.lstrip("#/").split("/"):
                 target = target[part]
             holder: list[Check] = []
-            self.refs[ref] = lambda v: holder[0](v)
+            self.refs[ref] = lambda v: holder[0](v)  # for a reference met while compiling its target
             holder.append(self.compile(target))
+            self.refs[ref] = holder[0]  # later references call the check itself
         return self.refs[ref]
 
     def _type(self, wanted: str | list[str]) -> Check:
-        tests = [_TYPE_TESTS[t] for t in ([wanted] if isinstance(wanted, str) else wanted)]
+        names = [wanted] if isinstance(wanted, str) else wanted
+        tests = [_TYPE_TESTS[t] for t in names]
         if len(tests) == 1:
             return tests[0]
-        return lambda v: any(t(v) for t in tests)
+        # most values are of a plain type: a set lookup answers without calling each test
+        accepted = frozenset().union(*(_PLAIN_TYPES[t] for t in names))
+        refused = _PLAIN - accepted - ({float} if "integer" in names else set())
 
-    def _object_checks(self, schema: dict[str, Any]) -> list[Check | None]:
+        def check_types(value: Any) -> bool:
+            kind = type(value)
+            if kind in accepted:
+                return True
+            if kind in refused:
+                return False
+            return any(test(value) for test in tests)
+
+        return check_types
+
+    def _object_checks(self, schema: dict[str, Any], strict: bool = False) -> list[Check | None]:
         props = schema.get("properties", {})
         patterns = schema.get("patternProperties", {})
         extra = schema.get("additionalProperties", True)
@@ -204,47 +249,49 @@ class _Compiler:
 
         # a key's checks are compiled the first time the key is met: a file uses a few of the
         # schema's hundreds of properties, and compiling them all was most of a small file's run
-        plans: dict[Any, tuple[Check, ...]] = {}  # key -> the checks its value must pass
+        plans: dict[Any, Check] = {}  # key -> the check its value must pass (all of them, combined)
         compiled: dict[Any, Check] = {}  # property name -> its check
         others: list[Any] = []  # [compiled patternProperties, additionalProperties check or None]
 
-        def plan_for(key: Any) -> tuple[Check, ...]:
+        def plan_for(key: Any) -> Check:
             if not others:
                 others.append([(go_regex(p), self.compile(s)) for p, s in patterns.items()])
                 others.append(None if extra is True else self.compile(extra))
             compiled_patterns, extra_check = others
-            name = key if isinstance(key, str) else str(key)
-            checks = []
+            name = key if type(key) is str else str(key)
+            checks = [check for regex, check in compiled_patterns if regex.search(name)]
             if key in props:
                 if key not in compiled:
                     compiled[key] = self.compile(props[key])
-                checks.append(compiled[key])
-            matched = [c for regex, c in compiled_patterns if regex.search(name)]
-            if not checks and not matched:
-                return () if extra_check is None else (extra_check,)
-            return tuple(checks + matched)
+                checks.insert(0, compiled[key])
+            if not checks:
+                return _accept if extra_check is None else extra_check
+            return checks[0] if len(checks) == 1 else _all_checks(tuple(checks))
 
         def check_object(value: Any) -> bool:
             if not isinstance(value, dict):
-                return True
+                return not strict
             for name in required:
                 if name not in value:
                     return False
             for key, item in value.items():
-                plan = plans.get(key) if type(key) is str else None  # 1 and True hash alike: cache str only
-                if plan is None:
-                    plan = plan_for(key)
+                check = plans.get(key)  # only str keys are cached (1 and True hash alike): no other key hits
+                if check is None:
+                    check = plan_for(key)
                     if type(key) is str and len(plans) < 4096:
-                        plans[key] = plan
-                for check in plan:
-                    if not check(item):
-                        return False
+                        plans[key] = check
+                if check is not _accept and not check(item):
+                    return False
             return True
 
         return [check_object]
 
     def _keyword(self, keyword: str, schema: dict[str, Any]) -> Check:
         return _SIMPLE[keyword](self, schema[keyword])
+
+
+def _accept(value: Any) -> bool:
+    return True
 
 
 def _all_checks(checks: tuple[Check, ...]) -> Check:
@@ -257,14 +304,15 @@ def _all_checks(checks: tuple[Check, ...]) -> Check:
     return check_all
 
 
-def _items(compiler: _Compiler, sub: Any) -> Check:
+def _items(compiler: _Compiler, sub: Any, strict: bool = False) -> Check:
     check = compiler.compile(sub)
 
     def check_items(value: Any) -> bool:
-        if isinstance(value, list):
-            for item in value:
-                if not check(item):
-                    return False
+        if not isinstance(value, list):
+            return not strict
+        for item in value:
+            if not check(item):
+                return False
         return True
 
     return check_items
@@ -297,7 +345,8 @@ def _all_of(compiler: _Compiler, subs: list[Any]) -> Check:
 
 def _enum(compiler: _Compiler, values: list[Any]) -> Check:
     keys = {json_key(v) for v in values}
-    return lambda v: json_key(v) in keys
+    strings = frozenset(v for v in values if type(v) is str)  # a string is in the enum iff it is one of these
+    return lambda v: v in strings if type(v) is str else json_key(v) in keys
 
 
 def _const(compiler: _Compiler, value: Any) -> Check:

@@ -35,7 +35,7 @@ PATTERN = re.compile(
     r"\$(?i:(?P<escaped>\$)|(?P<named>[_a-z][_a-z0-9]*)"
     r"|\{(?:(?P<braced>[_a-z][_a-z0-9]*(?::?[-+?](.*\}|[^}]*))?)\}|(?P<invalid>)))"
 )
-BRACED = re.compile(r"(?i:[_a-z][_a-z0-9]*)(?::?[-+?].*)?")
+BRACED = re.compile(r"(?i:[_a-z][_a-z0-9]*)(?:(?P<operator>:?[-+?]).*)?")
 OPERATORS = (":?", "?", ":-", "-", ":+", "+")
 
 
@@ -89,6 +89,9 @@ def _substitute(template: str, lookup: Lookup, unset: list[str]) -> str:
 
 def _braced_body(template: str, dollar: int, match: re.Match) -> tuple[str | None, int]:
     """The text between ``${`` and its balanced ``}`` (all braces count), else what the pattern matched."""
+    close = template.find("}", dollar + 2)
+    if close >= 0 and template.find("{", dollar + 2, close) < 0:  # the usual ``${NAME:-default}``: no scan
+        return template[dollar + 2:close], close + 1
     depth = 1
     for index in range(dollar + 2, len(template)):
         char = template[index]
@@ -102,9 +105,10 @@ def _braced_body(template: str, dollar: int, match: re.Match) -> tuple[str | Non
 
 
 def _evaluate(body: str | None, template: str, lookup: Lookup, unset: list[str]) -> str:
-    if not body or not BRACED.fullmatch(body):
+    braced = BRACED.fullmatch(body) if body else None
+    if braced is None:
         raise _invalid(template)
-    operator = first_operator(body)
+    operator = braced.group("operator")  # first_operator(body): a name has no operator character
     if operator is None:
         return _plain(body, lookup, unset)
     return _OPERATIONS[operator](body, operator, lookup, unset)

@@ -27,6 +27,7 @@ from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted
 from dockyard.errors import ValidationError
 
 TreePath = tuple[str | int, ...]
+Dependencies = dict[str, tuple[TreePath, bool]]
 ObjectCheck = Callable[[Any, str], str | None]
 """``(value, dotted path) -> message or None``; the message starts with the path, as in compose-go."""
 
@@ -53,7 +54,7 @@ def check(
 
 def _exclusive_sources(*keys: str) -> ObjectCheck:
     def check_sources(value: Any, path: str) -> str | None:
-        if not isinstance(value, Mapping):
+        if not _is_mapping(value):
             return None
         present = sum(1 for k in keys if k in value)
         if present > 1:
@@ -66,7 +67,7 @@ def _exclusive_sources(*keys: str) -> ObjectCheck:
 
 
 def _external_alone(value: Any, path: str) -> str | None:
-    if not isinstance(value, Mapping) or value.get("external") is not True:
+    if not _is_mapping(value) or value.get("external") is not True:
         return None
     for key in value:
         if key not in ("name", "external") and not str(key).startswith("x-"):
@@ -75,13 +76,13 @@ def _external_alone(value: Any, path: str) -> str | None:
 
 
 def _host_ip(value: Any, path: str) -> str | None:
-    if isinstance(value, Mapping) and "host_ip" in value and not is_ip(value["host_ip"]):
+    if _is_mapping(value) and "host_ip" in value and not is_ip(value["host_ip"]):
         return f"{path}: invalid ip address: {value['host_ip']}"
     return None
 
 
 def _count_or_ids(value: Any, path: str) -> str | None:
-    if isinstance(value, Mapping) and "count" in value and "device_ids" in value:
+    if _is_mapping(value) and "count" in value and "device_ids" in value:
         return f'{path}: "count" and "device_ids" attributes are exclusive'
     return None
 
@@ -103,10 +104,12 @@ CHECKS: dict[str, ObjectCheck] = {
 
 def is_ip(text: Any) -> bool:
     """Go's ``net.ParseIP``: IPv4 or IPv6 (incl. IPv4-mapped), no zone, no brackets."""
-    import ipaddress
-
     if not isinstance(text, str) or "%" in text:
         return False
+    if _IPV4.match(text):  # the usual dotted quad, without ipaddress's octet-by-octet parse
+        return True
+    import ipaddress
+
     try:
         ipaddress.ip_address(text)
     except ValueError:
@@ -114,29 +117,72 @@ def is_ip(text: Any) -> bool:
     return True
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}\Z")
+
+
 def _object_problems(data: Any) -> Iterator[tuple[TreePath, str]]:
-    for pattern, rule in CHECKS.items():
-        for path, value in _matching(data, pattern.split(SEP), ()):
-            message = rule(value, dotted(path))
-            if message:
-                yield path, message
+    """``CHECKS`` in table order, each over its matches in document order.
+
+    One walk serves every pattern (a trie of them), and a match's path is spelled out only when
+    its check fails: the checks are pure, so a failing one is asked again with its dotted path.
+    """
+    matches: list[list[tuple[tuple | None, Any]]] = [[] for _ in CHECKS]
+    _visit(data, _checks_trie(), None, matches)
+    for rule, found in zip(CHECKS.values(), matches):
+        for link, value in found:
+            if rule(value, ""):
+                path = _path(link)
+                yield path, rule(value, dotted(path))
 
 
-def _matching(value: Any, parts: list[str], path: TreePath) -> Iterator[tuple[TreePath, Any]]:
-    """The ``(path, value)`` pairs of the tree a pattern names, visiting only what it can match."""
-    if not parts:
-        yield path, value
-        return
-    head, rest = parts[0], parts[1:]
-    if isinstance(value, Mapping):
-        if head == ANY_KEY:
-            for key, item in value.items():
-                yield from _matching(item, rest, (*path, key))
-        elif head in value:
-            yield from _matching(value[head], rest, (*path, head))
-    elif isinstance(value, list) and head in (ANY_KEY, ANY_INDEX):
-        for index, item in enumerate(value):
-            yield from _matching(item, rest, (*path, index))
+def _checks_trie() -> dict:
+    global _CHECKS_TRIE
+    if _CHECKS_TRIE is None:
+        trie: dict = {}
+        for index, pattern in enumerate(CHECKS):
+            node = trie
+            for part in pattern.split(SEP):
+                node = node.setdefault(part, {})
+            node.setdefault(None, []).append(index)
+        _CHECKS_TRIE = trie
+    return _CHECKS_TRIE
+
+
+_CHECKS_TRIE: dict | None = None
+
+
+def _visit(value: Any, node: dict, link: tuple | None, matches: list[list]) -> None:
+    """Collect, per check, the values its pattern names (``*`` matches a key or an index)."""
+    for part, child in node.items():
+        if part is None:
+            for index in child:
+                matches[index].append((link, value))
+        elif _is_mapping(value):
+            if part == ANY_KEY:
+                for key, item in value.items():
+                    _visit(item, child, (link, key), matches)
+            elif part in value:
+                _visit(value[part], child, (link, part), matches)
+        elif isinstance(value, list) and part in (ANY_KEY, ANY_INDEX):
+            for index, item in enumerate(value):
+                _visit(item, child, (link, index), matches)
+
+
+def _path(link: tuple | None) -> TreePath:
+    parts = []
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    return tuple(reversed(parts))
+
+
+def _is_mapping(value: Any) -> bool:
+    # the tree's own types answered before the (slow) Mapping ABC check
+    return isinstance(value, dict) or (type(value) not in _PLAIN and isinstance(value, Mapping))
+
+
+_PLAIN = frozenset({list, str, int, float, bool, type(None)})
 
 
 # --- consistency checks (compose-go loader checkConsistency) ----------------------------
@@ -145,30 +191,33 @@ def _matching(value: Any, parts: list[str], path: TreePath) -> Iterator[tuple[Tr
 def _consistency_problems(data: Mapping[str, Any], disabled: set[str]) -> list[tuple[TreePath, str]]:
     services = _mapping(data.get("services"))
     problems: list[tuple[TreePath, str]] = []
+    graph: dict[str, list[str]] = {}  # what each service depends on, for the cycle check
     for name, service in services.items():
-        if not isinstance(service, Mapping):
+        deps = dependencies(str(name), _mapping(service))  # once, shared by a rule and the cycle check
+        graph[str(name)] = [d for d in deps if d in services]
+        if not _is_mapping(service):
             continue
         for rule in SERVICE_RULES:
-            problems += rule(str(name), service, data, disabled)
+            problems += rule(str(name), service, data, disabled, deps)
     problems += _container_name_clashes(services)
     problems += _secrets_without_source(data)
-    problems += _cycles(services)
+    problems += _cycles(graph)
     return problems
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if _is_mapping(value) else {}
 
 
-def _image_or_build(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _image_or_build(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     if svc.get("image") or "build" in svc or "provider" in svc:
         return []
     return [(("services", name), f'service "{name}" has neither an image nor a build context specified')]
 
 
-def _build_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _build_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     build = svc.get("build")
-    if not isinstance(build, Mapping):
+    if not _is_mapping(build):
         return []
     here: TreePath = ("services", name, "build")
     problems = []
@@ -188,9 +237,9 @@ def _build_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str
     return problems
 
 
-def _network_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _network_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     networks = svc.get("networks") or {}
-    names = list(networks) if isinstance(networks, (Mapping, list)) else []
+    names = list(networks) if isinstance(networks, (dict, list, Mapping)) else []
     if svc.get("network_mode") and names:
         return [
             (
@@ -206,7 +255,7 @@ def _network_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[s
     ]
 
 
-def _healthcheck_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _healthcheck_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     test = _mapping(svc.get("healthcheck")).get("test")
     if isinstance(test, list) and test and test[0] not in ("CMD", "CMD-SHELL", "NONE"):
         return [
@@ -218,10 +267,10 @@ def _healthcheck_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: se
     return []
 
 
-def _dependency_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _dependency_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     services = _mapping(data.get("services"))
     problems = []
-    for dep, (path, required) in dependencies(name, svc).items():
+    for dep, (path, required) in deps.items():
         if dep in services:
             continue
         if dep in disabled and not required:
@@ -230,11 +279,11 @@ def _dependency_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set
     return problems
 
 
-def _reference_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _reference_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     problems = []
     volumes = _mapping(data.get("volumes"))
     for index, mount in enumerate(svc.get("volumes") or []):
-        if isinstance(mount, Mapping) and mount.get("type") == "volume" and mount.get("source"):
+        if _is_mapping(mount) and mount.get("type") == "volume" and mount.get("source"):
             if mount["source"] not in volumes:
                 problems.append(
                     (
@@ -252,7 +301,7 @@ def _reference_rules(name: str, svc: Mapping[str, Any], data: Any, disabled: set
     return problems
 
 
-def _duplicate_settings(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _duplicate_settings(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     deploy = _mapping(svc.get("deploy"))
     if not deploy:
         return []
@@ -263,7 +312,7 @@ def _duplicate_settings(name: str, svc: Mapping[str, Any], data: Any, disabled: 
             problems.append(("scale", "deploy.replicas"))
     for key, section, limit, parse in _DUPLICATED_LIMITS:
         # as compose-go: once the section exists, a missing limit counts as 0 and so differs
-        if svc.get(key) and isinstance(resources.get(section), Mapping):
+        if svc.get(key) and _is_mapping(resources.get(section)):
             if parse(svc[key]) != parse(resources[section].get(limit, 0)):
                 problems.append((key, f"deploy.resources.{section}.{limit}"))
     return [
@@ -272,10 +321,10 @@ def _duplicate_settings(name: str, svc: Mapping[str, Any], data: Any, disabled: 
     ]
 
 
-def _watch_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]) -> list:
+def _watch_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str], deps: Dependencies) -> list:
     watch = _mapping(svc.get("develop")).get("watch") or []
     for index, item in enumerate(watch if isinstance(watch, list) else []):
-        if isinstance(item, Mapping) and item.get("action") != "rebuild" and not item.get("target"):
+        if _is_mapping(item) and item.get("action") != "rebuild" and not item.get("target"):
             return [
                 (
                     ("services", name, "develop", "watch", index),
@@ -285,7 +334,7 @@ def _watch_rule(name: str, svc: Mapping[str, Any], data: Any, disabled: set[str]
     return []
 
 
-SERVICE_RULES: tuple[Callable[[str, Mapping[str, Any], Any, set[str]], list], ...] = (
+SERVICE_RULES: tuple[Callable[[str, Mapping[str, Any], Any, set[str], Dependencies], list], ...] = (
     _image_or_build,
     _build_rules,
     _network_rules,
@@ -300,7 +349,7 @@ SERVICE_RULES: tuple[Callable[[str, Mapping[str, Any], Any, set[str]], list], ..
 def _sources(items: Any) -> Iterator[tuple[int, str]]:
     """``(index, source)`` for each short (``"name"``) or long (``{source: name}``) reference."""
     for index, item in enumerate(items if isinstance(items, list) else []):
-        source = item.get("source") if isinstance(item, Mapping) else item
+        source = item.get("source") if _is_mapping(item) else item
         if isinstance(source, str):
             yield index, source
 
@@ -314,7 +363,7 @@ def dependencies(name: str, svc: Mapping[str, Any]) -> dict[str, tuple[TreePath,
     here: TreePath = ("services", name)
     found: dict[str, tuple[TreePath, bool]] = {}
     depends_on = svc.get("depends_on") or {}
-    if isinstance(depends_on, Mapping):
+    if _is_mapping(depends_on):
         for dep, spec in depends_on.items():
             found[str(dep)] = ((*here, "depends_on", dep), _mapping(spec).get("required", True) is not False)
     elif isinstance(depends_on, list):
@@ -372,16 +421,12 @@ def _secrets_without_source(data: Mapping[str, Any]) -> list[tuple[TreePath, str
     return problems
 
 
-def _cycles(services: Mapping[str, Any]) -> list[tuple[TreePath, str]]:
+def _cycles(graph: Mapping[str, list[str]]) -> list[tuple[TreePath, str]]:
     """Each dependency cycle once, named from where the walk (services in document order) meets it.
 
-    Iterative depth-first search: a chain of thousands of services must not hit Python's
-    recursion limit.
+    ``graph``: each service's dependencies among the defined services. Iterative depth-first
+    search: a chain of thousands of services must not hit Python's recursion limit.
     """
-    graph = {
-        str(name): [d for d in dependencies(str(name), _mapping(svc)) if d in services]
-        for name, svc in services.items()
-    }
     done: set[str] = set()
     problems: list[tuple[TreePath, str]] = []
     for root in graph:
