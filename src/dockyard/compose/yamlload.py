@@ -246,13 +246,13 @@ class _Positions(Mapping):
 
     __slots__ = ("_file", "_raw")
 
-    def __init__(self, file: str, raw: dict[PathKey, tuple[int, int]]) -> None:
+    def __init__(self, file: str, raw: dict[PathKey, Any]) -> None:
         self._file = file
         self._raw = raw
 
     def __getitem__(self, path: PathKey) -> Location:
-        line, column = self._raw[path]
-        return Location(self._file, line, column)
+        mark = self._raw[path]
+        return Location(self._file, mark.line + 1, mark.column + 1)
 
     def __contains__(self, path: object) -> bool:
         return path in self._raw
@@ -286,11 +286,19 @@ def _alias_ratio_allowed(decoded: int) -> float:
 _NON_STRING_STARTS = frozenset("0123456789+-.<")
 """First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL)."""
 
+_MAYBE_TYPED = frozenset("yYnNtTfFoO~.0123456789+-")
+"""First characters of plain scalars resolve_plain may type; any other non-empty plain scalar is a string."""
+
 _COLLECTION_TAGS = (None, RESET_TAG, OVERRIDE_TAG, _YAML_TAG + "map", _YAML_TAG + "seq")
 
 
 class _Builder:
-    """Walks the event list with a cursor; an alias replays its anchor's events at the alias's path."""
+    """Walks the event list with a cursor; an alias replays its anchor's events at the alias's path.
+
+    ``sequence`` and ``mapping`` run once per item of the whole file: they keep the cursor and the
+    count of decoded nodes in locals (written back to ``self`` around any call that reads them) and
+    take a plain untagged scalar inline, without going through ``node``.
+    """
 
     def __init__(self, events: list, file: str) -> None:
         self.events = events
@@ -308,7 +316,7 @@ class _Builder:
         return documents
 
     def document(self) -> ParsedFile:
-        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.positions: dict[PathKey, Any] = {}  # path -> libyaml mark (0-based), made a Location on lookup
         self.resets: set[PathKey] = set()
         self.overrides: set[PathKey] = set()
         self.anchors: dict[str, int] = {}
@@ -411,22 +419,29 @@ class _Builder:
         items: list = []
         events = self.events
         positions = self.positions
+        replaying = self.alias_depth
+        pos = self.pos
+        fast = 0
         original = 0
         while True:
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
             if kind is SequenceEndEvent:
-                self.pos += 1
+                self.pos = pos + 1
+                self.decoded += fast
                 return items
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
-                self.pos += 1
-                self.decoded += 1
-                mark = event.start_mark
-                positions[path + (len(items),)] = (mark.line + 1, mark.column + 1)
-                items.append(event.value if event.style else resolve_plain(event.value))
+            if kind is ScalarEvent and event.tag is None and event.anchor is None and not replaying:
+                pos += 1
+                fast += 1
+                positions[path + (len(items),)] = event.start_mark
+                value = event.value
+                items.append(value if event.style or (value and value[0] not in _MAYBE_TYPED) else resolve_plain(value))
                 original += 1
                 continue
-            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
+            self.pos = pos
+            self.decoded += fast
+            fast = 0
+            tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(path + (original,))
                 self.skip()
@@ -434,63 +449,79 @@ class _Builder:
                 item_path = path + (len(items),)
                 if tag == OVERRIDE_TAG:
                     self.overrides.add(item_path)
-                mark = event.start_mark
-                positions[item_path] = (mark.line + 1, mark.column + 1)
+                positions[item_path] = event.start_mark
                 items.append(self.node(item_path))
+            pos = self.pos
             original += 1
 
     def mapping(self, path: PathKey) -> dict:
         result: dict = {}
         events = self.events
         positions = self.positions
-        seen: dict[str, int] = {}
+        seen: dict[str, Any] = {}  # key -> its mark, for the duplicate-key error
+        replaying = self.alias_depth
+        pos = self.pos
+        fast = 0
         while True:
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
             if kind is MappingEndEvent:
-                self.pos += 1
+                self.pos = pos + 1
+                self.decoded += fast
                 return result
             if kind is ScalarEvent:
                 raw = event.value
                 if raw in seen:
-                    raise _error(f"mapping key {json.dumps(raw, ensure_ascii=False)} already defined at line {seen[raw]}",
+                    raise _error(f"mapping key {json.dumps(raw, ensure_ascii=False)} already defined at line {seen[raw].line + 1}",
                                  self.file, event.start_mark, path)
-                seen[raw] = event.start_mark.line + 1
-                if event.tag is None and event.anchor is None and not self.alias_depth and (
+                seen[raw] = event.start_mark
+                if event.tag is None and event.anchor is None and not replaying and (
                     event.style or (raw and raw[0] not in _NON_STRING_STARTS and raw not in _SPECIAL)
                 ):
                     key = raw  # the common case: a plain word or a quoted key
-                    self.pos += 1
-                    self.decoded += 1
-                elif raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
-                    self.pos += 1
-                    self.merge(result, path)
-                    continue
+                    pos += 1
+                    fast += 1
                 else:
+                    self.pos = pos
+                    self.decoded += fast
+                    fast = 0
+                    if raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
+                        self.pos += 1
+                        self.merge(result, path)
+                        pos = self.pos
+                        continue
                     key = self.key(path)
+                    pos = self.pos
             else:
+                self.pos = pos
+                self.decoded += fast
+                fast = 0
                 key = self.key(path)
+                pos = self.pos
             value_path = path + (key,)
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
-                self.pos += 1
-                self.decoded += 1
-                mark = event.start_mark
-                positions[value_path] = (mark.line + 1, mark.column + 1)
-                result[key] = event.value if event.style else resolve_plain(event.value)
+            if kind is ScalarEvent and event.tag is None and event.anchor is None and not replaying:
+                pos += 1
+                fast += 1
+                positions[value_path] = event.start_mark
+                value = event.value
+                result[key] = value if event.style or (value and value[0] not in _MAYBE_TYPED) else resolve_plain(value)
                 continue
-            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
+            self.pos = pos
+            self.decoded += fast
+            fast = 0
+            tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(value_path)
                 self.skip()
                 result.pop(key, None)
-                continue
-            if tag == OVERRIDE_TAG:
-                self.overrides.add(value_path)
-            mark = event.start_mark
-            positions[value_path] = (mark.line + 1, mark.column + 1)
-            result[key] = self.node(value_path)
+            else:
+                if tag == OVERRIDE_TAG:
+                    self.overrides.add(value_path)
+                positions[value_path] = event.start_mark
+                result[key] = self.node(value_path)
+            pos = self.pos
 
     def key(self, path: PathKey) -> str:
         event = self.events[self.pos]
