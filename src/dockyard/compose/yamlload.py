@@ -108,25 +108,31 @@ def resolve_plain(text: str) -> Any:
     Timestamps become their RFC 3339 text (what Go's ``time.Time`` marshals to), so the tree stays
     JSON-like.
     """
-    if not text:
-        return None
+    special = _SPECIAL.get(text, text)
+    if special is not text:
+        return special
     first = text[0]
-    if first in "yYnNtTfFoO~":
-        return _SPECIAL.get(text, text)
-    if first == ".":
-        if text in _SPECIAL:
-            return _SPECIAL[text]
-        return float(text) if _DOT_FLOAT.match(text) else text
-    if first in "0123456789":
+    if first in _DIGITS:
+        # Compose files are full of durations and sizes (30s, 1m, 512M) and small ints: neither
+        # needs the timestamp and number regexes.
+        if text[-1] in _NEVER_LAST_OF_NUMBER:
+            return text
+        if first != "0" and len(text) < 19 and text.isdigit() and text.isascii():
+            return int(text)
         stamp = _timestamp(text)
         if stamp is not None:
             return stamp
         return _number(text)
+    if first == ".":
+        return float(text) if _DOT_FLOAT.match(text) else text
     if first in "+-":
-        if text in _SPECIAL:
-            return _SPECIAL[text]
         return _number(text)
     return text
+
+
+_DIGITS = frozenset("0123456789")
+_NEVER_LAST_OF_NUMBER = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXY")
+"""Letters that end no int (hex digits are a-f), float or timestamp (which may end in ``Z``)."""
 
 
 def _number(text: str) -> Any:
@@ -284,10 +290,8 @@ def _alias_ratio_allowed(decoded: int) -> float:
 
 
 _NON_STRING_STARTS = frozenset("0123456789+-.<")
-"""First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL)."""
-
-_MAYBE_TYPED = frozenset("yYnNtTfFoO~.0123456789+-")
-"""First characters of plain scalars resolve_plain may type; any other non-empty plain scalar is a string."""
+"""First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL):
+any other plain scalar that is not in _SPECIAL is a string, without calling resolve_plain."""
 
 _COLLECTION_TAGS = (None, RESET_TAG, OVERRIDE_TAG, _YAML_TAG + "map", _YAML_TAG + "seq")
 
@@ -435,7 +439,7 @@ class _Builder:
                 fast += 1
                 positions[path + (len(items),)] = event.start_mark
                 value = event.value
-                items.append(value if event.style or (value and value[0] not in _MAYBE_TYPED) else resolve_plain(value))
+                items.append(value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value))
                 original += 1
                 continue
             self.pos = pos
@@ -506,7 +510,7 @@ class _Builder:
                 fast += 1
                 positions[value_path] = event.start_mark
                 value = event.value
-                result[key] = value if event.style or (value and value[0] not in _MAYBE_TYPED) else resolve_plain(value)
+                result[key] = value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value)
                 continue
             self.pos = pos
             self.decoded += fast
