@@ -301,7 +301,8 @@ class _Builder:
 
     ``sequence`` and ``mapping`` run once per item of the whole file: they keep the cursor and the
     count of decoded nodes in locals (written back to ``self`` around any call that reads them) and
-    take a plain untagged scalar inline, without going through ``node``.
+    take a plain untagged scalar inline, and open an untagged, unanchored collection themselves
+    (``node``'s depth check without its alias, tag and anchor work).
     """
 
     def __init__(self, events: list, file: str) -> None:
@@ -430,16 +431,31 @@ class _Builder:
         while True:
             event = events[pos]
             kind = type(event)
-            if kind is SequenceEndEvent:
+            if kind is ScalarEvent:
+                if event.tag is None and event.anchor is None and not replaying:
+                    pos += 1
+                    fast += 1
+                    positions[path + (len(items),)] = event.start_mark
+                    value = event.value
+                    items.append(value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value))
+                    original += 1
+                    continue
+            elif kind is SequenceEndEvent:
                 self.pos = pos + 1
                 self.decoded += fast
                 return items
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not replaying:
-                pos += 1
-                fast += 1
-                positions[path + (len(items),)] = event.start_mark
-                value = event.value
-                items.append(value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value))
+            elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
+                item_path = path + (len(items),)
+                positions[item_path] = event.start_mark
+                self.pos = pos + 1
+                self.decoded += fast + 1
+                fast = 0
+                depth = self.depth = self.depth + 1
+                if depth > MAX_DEPTH:
+                    raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, item_path)
+                items.append(self.mapping(item_path) if kind is MappingStartEvent else self.sequence(item_path))
+                self.depth = depth - 1
+                pos = self.pos
                 original += 1
                 continue
             self.pos = pos
@@ -505,12 +521,25 @@ class _Builder:
             value_path = path + (key,)
             event = events[pos]
             kind = type(event)
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not replaying:
-                pos += 1
-                fast += 1
+            if kind is ScalarEvent:
+                if event.tag is None and event.anchor is None and not replaying:
+                    pos += 1
+                    fast += 1
+                    positions[value_path] = event.start_mark
+                    value = event.value
+                    result[key] = value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value)
+                    continue
+            elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
                 positions[value_path] = event.start_mark
-                value = event.value
-                result[key] = value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value)
+                self.pos = pos + 1
+                self.decoded += fast + 1
+                fast = 0
+                depth = self.depth = self.depth + 1
+                if depth > MAX_DEPTH:
+                    raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, value_path)
+                result[key] = self.mapping(value_path) if kind is MappingStartEvent else self.sequence(value_path)
+                self.depth = depth - 1
+                pos = self.pos
                 continue
             self.pos = pos
             self.decoded += fast
