@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
@@ -189,3 +190,9 @@ def test_reset_and_override_on_an_anchor_apply_at_every_alias_site():
     assert parsed.data["s"] == {"a": {"net": {}}, "b": [{}]}
     assert parsed.reset_paths == {("x-r",), ("s", "a", "ports"), ("s", "b", 0)}
     assert parsed.override_paths == {("x-o",), ("s", "a", "net"), ("s", "b", 0)}
+
+
+def test_parsing_with_the_collector_on_leaves_no_cyclic_garbage():
+    gc.collect()
+    parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
+    assert gc.collect() == 0
