@@ -23,7 +23,6 @@ import gc
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,12 +33,15 @@ from typing import Any
 import yaml
 from yaml.events import (
     AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
 )
 
 from dockyard.compose.location import Location
@@ -225,8 +227,7 @@ def _events(text: str, file: str) -> list:
     try:
         while chunk := list(islice(pull, _CHUNK)):
             events += chunk
-            kinds = Counter(map(type, chunk))
-            depth += kinds[MappingStartEvent] + kinds[SequenceStartEvent] - kinds[MappingEndEvent] - kinds[SequenceEndEvent]
+            depth += sum(map(_DEPTH_STEP.__getitem__, map(type, chunk)))
             if depth > MAX_DEPTH:
                 raise _error(f"exceeded max depth of {MAX_DEPTH}", file, chunk[-1].start_mark)
         return events
@@ -239,6 +240,10 @@ def _events(text: str, file: str) -> list:
 
 
 _CHUNK = 2048
+_DEPTH_STEP = {
+    MappingStartEvent: 1, SequenceStartEvent: 1, MappingEndEvent: -1, SequenceEndEvent: -1,
+    ScalarEvent: 0, AliasEvent: 0, StreamStartEvent: 0, StreamEndEvent: 0, DocumentStartEvent: 0, DocumentEndEvent: 0,
+}
 
 
 @contextmanager
@@ -434,45 +439,40 @@ class _Builder:
         events = self.events
         positions = self.positions
         replaying = self.alias_depth
-        pos = self.pos
-        fast = 0
-        original = 0
+        pos = synced = self.pos  # events after ``synced`` were taken by the inline paths (one node each)
+        resets = 0
         while True:
             event = events[pos]
             kind = type(event)
             if kind is ScalarEvent:
                 if event.tag is None and event.anchor is None and not replaying:
                     pos += 1
-                    fast += 1
                     positions[path + (len(items),)] = event.start_mark
                     value = event.value
                     items.append(value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value))
-                    original += 1
                     continue
             elif kind is SequenceEndEvent:
                 self.pos = pos + 1
-                self.decoded += fast
+                self.decoded += pos - synced
                 return items
             elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
                 item_path = path + (len(items),)
                 positions[item_path] = event.start_mark
                 self.pos = pos + 1
-                self.decoded += fast + 1
-                fast = 0
+                self.decoded += pos - synced + 1
                 depth = self.depth = self.depth + 1
                 if depth > MAX_DEPTH:
                     raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, item_path)
                 items.append(self.mapping(item_path) if kind is MappingStartEvent else self.sequence(item_path))
                 self.depth = depth - 1
-                pos = self.pos
-                original += 1
+                pos = synced = self.pos
                 continue
             self.pos = pos
-            self.decoded += fast
-            fast = 0
+            self.decoded += pos - synced
             tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
-                self.resets.add(path + (original,))
+                self.resets.add(path + (len(items) + resets,))
+                resets += 1
                 self.skip()
             else:
                 item_path = path + (len(items),)
@@ -480,8 +480,7 @@ class _Builder:
                     self.overrides.add(item_path)
                 positions[item_path] = event.start_mark
                 items.append(self.node(item_path))
-            pos = self.pos
-            original += 1
+            pos = synced = self.pos
 
     def mapping(self, path: PathKey) -> dict:
         result: dict = {}
@@ -489,15 +488,10 @@ class _Builder:
         positions = self.positions
         seen: dict[str, Any] = {}  # key -> its mark, for the duplicate-key error
         replaying = self.alias_depth
-        pos = self.pos
-        fast = 0
+        pos = synced = self.pos  # events after ``synced`` were taken by the inline paths (one node each)
         while True:
             event = events[pos]
             kind = type(event)
-            if kind is MappingEndEvent:
-                self.pos = pos + 1
-                self.decoded += fast
-                return result
             if kind is ScalarEvent:
                 raw = event.value
                 if raw in seen:
@@ -509,31 +503,31 @@ class _Builder:
                 ):
                     key = raw  # the common case: a plain word or a quoted key
                     pos += 1
-                    fast += 1
                 else:
                     self.pos = pos
-                    self.decoded += fast
-                    fast = 0
+                    self.decoded += pos - synced
                     if raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
                         self.pos += 1
                         self.merge(result, path)
-                        pos = self.pos
+                        pos = synced = self.pos
                         continue
                     key = self.key(path)
-                    pos = self.pos
+                    pos = synced = self.pos
+            elif kind is MappingEndEvent:
+                self.pos = pos + 1
+                self.decoded += pos - synced
+                return result
             else:
                 self.pos = pos
-                self.decoded += fast
-                fast = 0
+                self.decoded += pos - synced
                 key = self.key(path)
-                pos = self.pos
+                pos = synced = self.pos
             value_path = path + (key,)
             event = events[pos]
             kind = type(event)
             if kind is ScalarEvent:
                 if event.tag is None and event.anchor is None and not replaying:
                     pos += 1
-                    fast += 1
                     positions[value_path] = event.start_mark
                     value = event.value
                     result[key] = value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value)
@@ -541,18 +535,16 @@ class _Builder:
             elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
                 positions[value_path] = event.start_mark
                 self.pos = pos + 1
-                self.decoded += fast + 1
-                fast = 0
+                self.decoded += pos - synced + 1
                 depth = self.depth = self.depth + 1
                 if depth > MAX_DEPTH:
                     raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, value_path)
                 result[key] = self.mapping(value_path) if kind is MappingStartEvent else self.sequence(value_path)
                 self.depth = depth - 1
-                pos = self.pos
+                pos = synced = self.pos
                 continue
             self.pos = pos
-            self.decoded += fast
-            fast = 0
+            self.decoded += pos - synced
             tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(value_path)
@@ -563,7 +555,7 @@ class _Builder:
                     self.overrides.add(value_path)
                 positions[value_path] = event.start_mark
                 result[key] = self.node(value_path)
-            pos = self.pos
+            pos = synced = self.pos
 
     def key(self, path: PathKey) -> str:
         event = self.events[self.pos]
