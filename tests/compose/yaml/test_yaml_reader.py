@@ -32,6 +32,18 @@ def test_plain_scalar_is_typed_like_go_yaml(case):
     assert as_oracle_json(value) == case["value"]
 
 
+@pytest.mark.parametrize(("scalar", "value"), [
+    ("30s", "30s"), ("512M", "512M"), ("1h30m", "1h30m"), ("10k", "10k"), ("8080", 8080),
+    ("123456789012345678", 123456789012345678), ("9223372036854775807", 9223372036854775807),
+    ("18446744073709551615", 18446744073709551615), ("18446744073709551616", 1.8446744073709552e19),
+    ("0x1F", 31), ("1e3", 1000.0), ("./config", "./config"), (".5", 0.5),
+])
+def test_durations_sizes_and_long_ints_are_typed_like_go_yaml_as_values_and_items(scalar, value):
+    data = parse_yaml(f"k: {scalar}\nl: [{scalar}]\n", "t.yaml").data
+    assert type(data["k"]) is type(value) and data["k"] == value
+    assert type(data["l"][0]) is type(value) and data["l"] == [value]
+
+
 def test_quoted_scalars_are_always_strings():
     data = parse_yaml("a: '12'\nb: \"true\"\nc: |\n  0400\n", "t.yaml").data
     assert data == {"a": "12", "b": "true", "c": "0400\n"}
