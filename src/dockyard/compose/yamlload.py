@@ -77,7 +77,7 @@ def parse_yaml(text: str, file: str) -> ParsedFile:
         documents = _Builder(events, file).documents()
     if not collecting:
         # The caller runs without the cyclic collector (the CLI's fast path, which frees nothing
-        # before exit): hand the event objects, about one per scalar, to it as one unreachable cycle
+        # before exit): hand the event objects, one or two per node, to it as one unreachable cycle
         # instead of freeing them one by one here.
         events.append(events)
     if not documents:
