@@ -23,7 +23,6 @@ import gc
 import json
 import math
 import re
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,12 +33,15 @@ from typing import Any
 import yaml
 from yaml.events import (
     AliasEvent,
+    DocumentEndEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
+    StreamStartEvent,
 )
 
 from dockyard.compose.location import Location
@@ -70,8 +72,14 @@ class ParsedFile:
 
 def parse_yaml(text: str, file: str) -> ParsedFile:
     """Parse ``text`` (the content of ``file``) into a ParsedFile; raise YAMLError for any bad input."""
-    with _gc_paused():
-        documents = _Builder(_events(text, file), file).documents()
+    with _gc_paused() as collecting:
+        events = _events(text, file)
+        documents = _Builder(events, file).documents()
+    if not collecting:
+        # The caller runs without the cyclic collector (the CLI's fast path, which frees nothing
+        # before exit): hand the event objects, one or two per node, to it as one unreachable cycle
+        # instead of freeing them one by one here.
+        events.append(events)
     if not documents:
         return ParsedFile(file, {}, _Positions(file, {}), frozenset(), frozenset())
     first, *rest = documents
@@ -108,25 +116,31 @@ def resolve_plain(text: str) -> Any:
     Timestamps become their RFC 3339 text (what Go's ``time.Time`` marshals to), so the tree stays
     JSON-like.
     """
-    if not text:
-        return None
+    special = _SPECIAL.get(text, text)
+    if special is not text:
+        return special
     first = text[0]
-    if first in "yYnNtTfFoO~":
-        return _SPECIAL.get(text, text)
-    if first == ".":
-        if text in _SPECIAL:
-            return _SPECIAL[text]
-        return float(text) if _DOT_FLOAT.match(text) else text
-    if first in "0123456789":
+    if first in _DIGITS:
+        # Compose files are full of durations and sizes (30s, 1m, 512M) and small ints: neither
+        # needs the timestamp and number regexes.
+        if text[-1] in _NEVER_LAST_OF_NUMBER:
+            return text
+        if first != "0" and len(text) < 19 and text.isdigit() and text.isascii():
+            return int(text)
         stamp = _timestamp(text)
         if stamp is not None:
             return stamp
         return _number(text)
+    if first == ".":
+        return float(text) if _DOT_FLOAT.match(text) else text
     if first in "+-":
-        if text in _SPECIAL:
-            return _SPECIAL[text]
         return _number(text)
     return text
+
+
+_DIGITS = frozenset("0123456789")
+_NEVER_LAST_OF_NUMBER = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXY")
+"""Letters that end no int (hex digits are a-f), float or timestamp (which may end in ``Z``)."""
 
 
 def _number(text: str) -> Any:
@@ -213,8 +227,7 @@ def _events(text: str, file: str) -> list:
     try:
         while chunk := list(islice(pull, _CHUNK)):
             events += chunk
-            kinds = Counter(map(type, chunk))
-            depth += kinds[MappingStartEvent] + kinds[SequenceStartEvent] - kinds[MappingEndEvent] - kinds[SequenceEndEvent]
+            depth += sum(map(_DEPTH_STEP.__getitem__, map(type, chunk)))
             if depth > MAX_DEPTH:
                 raise _error(f"exceeded max depth of {MAX_DEPTH}", file, chunk[-1].start_mark)
         return events
@@ -227,15 +240,22 @@ def _events(text: str, file: str) -> list:
 
 
 _CHUNK = 2048
+_DEPTH_STEP = {
+    MappingStartEvent: 1, SequenceStartEvent: 1, MappingEndEvent: -1, SequenceEndEvent: -1,
+    ScalarEvent: 0, AliasEvent: 0, StreamStartEvent: 0, StreamEndEvent: 0, DocumentStartEvent: 0, DocumentEndEvent: 0,
+}
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building tens of thousands of containers triggers the cyclic GC over and over; none are garbage yet."""
+def _gc_paused() -> Iterator[bool]:
+    """Building tens of thousands of containers triggers the cyclic GC over and over; none are garbage yet.
+
+    Yields whether the collector was on.
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield
+        yield was_enabled
     finally:
         if was_enabled:
             gc.enable()
@@ -246,13 +266,13 @@ class _Positions(Mapping):
 
     __slots__ = ("_file", "_raw")
 
-    def __init__(self, file: str, raw: dict[PathKey, tuple[int, int]]) -> None:
+    def __init__(self, file: str, raw: dict[PathKey, Any]) -> None:
         self._file = file
         self._raw = raw
 
     def __getitem__(self, path: PathKey) -> Location:
-        line, column = self._raw[path]
-        return Location(self._file, line, column)
+        mark = self._raw[path]
+        return Location(self._file, mark.line + 1, mark.column + 1)
 
     def __contains__(self, path: object) -> bool:
         return path in self._raw
@@ -284,13 +304,20 @@ def _alias_ratio_allowed(decoded: int) -> float:
 
 
 _NON_STRING_STARTS = frozenset("0123456789+-.<")
-"""First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL)."""
+"""First characters of plain scalars that may be numbers, timestamps or ``<<`` (words are checked in _SPECIAL):
+any other plain scalar that is not in _SPECIAL is a string, without calling resolve_plain."""
 
 _COLLECTION_TAGS = (None, RESET_TAG, OVERRIDE_TAG, _YAML_TAG + "map", _YAML_TAG + "seq")
 
 
 class _Builder:
-    """Walks the event list with a cursor; an alias replays its anchor's events at the alias's path."""
+    """Walks the event list with a cursor; an alias replays its anchor's events at the alias's path.
+
+    ``sequence`` and ``mapping`` run once per item of the whole file: they keep the cursor and the
+    count of decoded nodes in locals (written back to ``self`` around any call that reads them) and
+    take a plain untagged scalar inline, and open an untagged, unanchored collection themselves
+    (``node``'s depth check without its alias, tag and anchor work).
+    """
 
     def __init__(self, events: list, file: str) -> None:
         self.events = events
@@ -308,7 +335,7 @@ class _Builder:
         return documents
 
     def document(self) -> ParsedFile:
-        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.positions: dict[PathKey, Any] = {}  # path -> libyaml mark (0-based), made a Location on lookup
         self.resets: set[PathKey] = set()
         self.overrides: set[PathKey] = set()
         self.anchors: dict[str, int] = {}
@@ -411,86 +438,124 @@ class _Builder:
         items: list = []
         events = self.events
         positions = self.positions
-        original = 0
+        replaying = self.alias_depth
+        pos = synced = self.pos  # events after ``synced`` were taken by the inline paths (one node each)
+        resets = 0
         while True:
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
-            if kind is SequenceEndEvent:
-                self.pos += 1
+            if kind is ScalarEvent:
+                if event.tag is None and event.anchor is None and not replaying:
+                    pos += 1
+                    positions[path + (len(items),)] = event.start_mark
+                    value = event.value
+                    items.append(value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value))
+                    continue
+            elif kind is SequenceEndEvent:
+                self.pos = pos + 1
+                self.decoded += pos - synced
                 return items
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
-                self.pos += 1
-                self.decoded += 1
-                mark = event.start_mark
-                positions[path + (len(items),)] = (mark.line + 1, mark.column + 1)
-                items.append(event.value if event.style else resolve_plain(event.value))
-                original += 1
+            elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
+                item_path = path + (len(items),)
+                positions[item_path] = event.start_mark
+                self.pos = pos + 1
+                self.decoded += pos - synced + 1
+                depth = self.depth = self.depth + 1
+                if depth > MAX_DEPTH:
+                    raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, item_path)
+                items.append(self.mapping(item_path) if kind is MappingStartEvent else self.sequence(item_path))
+                self.depth = depth - 1
+                pos = synced = self.pos
                 continue
-            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
+            self.pos = pos
+            self.decoded += pos - synced
+            tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
-                self.resets.add(path + (original,))
+                self.resets.add(path + (len(items) + resets,))
+                resets += 1
                 self.skip()
             else:
                 item_path = path + (len(items),)
                 if tag == OVERRIDE_TAG:
                     self.overrides.add(item_path)
-                mark = event.start_mark
-                positions[item_path] = (mark.line + 1, mark.column + 1)
+                positions[item_path] = event.start_mark
                 items.append(self.node(item_path))
-            original += 1
+            pos = synced = self.pos
 
     def mapping(self, path: PathKey) -> dict:
         result: dict = {}
         events = self.events
         positions = self.positions
-        seen: dict[str, int] = {}
+        seen: dict[str, Any] = {}  # key -> its mark, for the duplicate-key error
+        replaying = self.alias_depth
+        pos = synced = self.pos  # events after ``synced`` were taken by the inline paths (one node each)
         while True:
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
-            if kind is MappingEndEvent:
-                self.pos += 1
-                return result
             if kind is ScalarEvent:
                 raw = event.value
                 if raw in seen:
-                    raise _error(f"mapping key {json.dumps(raw, ensure_ascii=False)} already defined at line {seen[raw]}",
+                    raise _error(f"mapping key {json.dumps(raw, ensure_ascii=False)} already defined at line {seen[raw].line + 1}",
                                  self.file, event.start_mark, path)
-                seen[raw] = event.start_mark.line + 1
-                if event.tag is None and event.anchor is None and not self.alias_depth and (
+                seen[raw] = event.start_mark
+                if event.tag is None and event.anchor is None and not replaying and (
                     event.style or (raw and raw[0] not in _NON_STRING_STARTS and raw not in _SPECIAL)
                 ):
                     key = raw  # the common case: a plain word or a quoted key
-                    self.pos += 1
-                    self.decoded += 1
-                elif raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
-                    self.pos += 1
-                    self.merge(result, path)
-                    continue
+                    pos += 1
                 else:
+                    self.pos = pos
+                    self.decoded += pos - synced
+                    if raw == "<<" and not event.style and event.tag in (None, "!", _YAML_TAG + "merge"):
+                        self.pos += 1
+                        self.merge(result, path)
+                        pos = synced = self.pos
+                        continue
                     key = self.key(path)
+                    pos = synced = self.pos
+            elif kind is MappingEndEvent:
+                self.pos = pos + 1
+                self.decoded += pos - synced
+                return result
             else:
+                self.pos = pos
+                self.decoded += pos - synced
                 key = self.key(path)
+                pos = synced = self.pos
             value_path = path + (key,)
-            event = events[self.pos]
+            event = events[pos]
             kind = type(event)
-            if kind is ScalarEvent and event.tag is None and event.anchor is None and not self.alias_depth:
-                self.pos += 1
-                self.decoded += 1
-                mark = event.start_mark
-                positions[value_path] = (mark.line + 1, mark.column + 1)
-                result[key] = event.value if event.style else resolve_plain(event.value)
+            if kind is ScalarEvent:
+                if event.tag is None and event.anchor is None and not replaying:
+                    pos += 1
+                    positions[value_path] = event.start_mark
+                    value = event.value
+                    result[key] = value if event.style or (value and value[0] not in _NON_STRING_STARTS and value not in _SPECIAL) else resolve_plain(value)
+                    continue
+            elif kind is not AliasEvent and event.tag is None and event.anchor is None and not replaying:
+                positions[value_path] = event.start_mark
+                self.pos = pos + 1
+                self.decoded += pos - synced + 1
+                depth = self.depth = self.depth + 1
+                if depth > MAX_DEPTH:
+                    raise _error(f"exceeded max depth of {MAX_DEPTH}", self.file, event.start_mark, value_path)
+                result[key] = self.mapping(value_path) if kind is MappingStartEvent else self.sequence(value_path)
+                self.depth = depth - 1
+                pos = synced = self.pos
                 continue
-            tag = self.events[self.target(event)].tag if kind is AliasEvent else event.tag
+            self.pos = pos
+            self.decoded += pos - synced
+            tag = events[self.target(event)].tag if kind is AliasEvent else event.tag
             if tag == RESET_TAG:
                 self.resets.add(value_path)
                 self.skip()
                 result.pop(key, None)
-                continue
-            if tag == OVERRIDE_TAG:
-                self.overrides.add(value_path)
-            mark = event.start_mark
-            positions[value_path] = (mark.line + 1, mark.column + 1)
-            result[key] = self.node(value_path)
+            else:
+                if tag == OVERRIDE_TAG:
+                    self.overrides.add(value_path)
+                positions[value_path] = event.start_mark
+                result[key] = self.node(value_path)
+            pos = synced = self.pos
 
     def key(self, path: PathKey) -> str:
         event = self.events[self.pos]

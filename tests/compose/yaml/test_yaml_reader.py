@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pytest
@@ -29,6 +30,18 @@ def test_plain_scalar_is_typed_like_go_yaml(case):
     value = parse_yaml(f"k: {case['scalar']}\n", "t.yaml").data["k"]
     assert type(value) is GO_TYPES[case["go_type"]]
     assert as_oracle_json(value) == case["value"]
+
+
+@pytest.mark.parametrize(("scalar", "value"), [
+    ("30s", "30s"), ("512M", "512M"), ("1h30m", "1h30m"), ("10k", "10k"), ("8080", 8080),
+    ("123456789012345678", 123456789012345678), ("9223372036854775807", 9223372036854775807),
+    ("18446744073709551615", 18446744073709551615), ("18446744073709551616", 1.8446744073709552e19),
+    ("0x1F", 31), ("1e3", 1000.0), ("./config", "./config"), (".5", 0.5),
+])
+def test_durations_sizes_and_long_ints_are_typed_like_go_yaml_as_values_and_items(scalar, value):
+    data = parse_yaml(f"k: {scalar}\nl: [{scalar}]\n", "t.yaml").data
+    assert type(data["k"]) is type(value) and data["k"] == value
+    assert type(data["l"][0]) is type(value) and data["l"] == [value]
 
 
 def test_quoted_scalars_are_always_strings():
@@ -189,3 +202,9 @@ def test_reset_and_override_on_an_anchor_apply_at_every_alias_site():
     assert parsed.data["s"] == {"a": {"net": {}}, "b": [{}]}
     assert parsed.reset_paths == {("x-r",), ("s", "a", "ports"), ("s", "b", 0)}
     assert parsed.override_paths == {("x-o",), ("s", "a", "net"), ("s", "b", 0)}
+
+
+def test_parsing_with_the_collector_on_leaves_no_cyclic_garbage():
+    gc.collect()
+    parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
+    assert gc.collect() == 0
