@@ -19,6 +19,22 @@ def test_the_second_half_is_computed_by_another_process_and_appended():
     assert second.startswith("second by ") and second != f"second by {parent}"
 
 
+def test_plain_data_comes_back_from_the_child_as_it_was_built():
+    parent = os.getpid()
+    data = {"pid": None, "items": [("a", 1), ("b", 2.5)], "flags": {True, None}, "blob": b"\x00\xff"}
+    first, second = _parallel.in_two_processes(lambda: os.getpid(), lambda: {**data, "pid": os.getpid()})
+    assert first == parent and second["pid"] != parent
+    assert {**second, "pid": None} == data
+
+
+def test_a_result_marshal_cannot_carry_is_computed_here_instead():
+    class Opaque:
+        pid = os.getpid()
+
+    first, second = _parallel.in_two_processes(lambda: 1, lambda: Opaque())
+    assert isinstance(second, Opaque)
+
+
 def test_non_ascii_text_and_a_half_larger_than_a_pipe_buffer_arrive_whole():
     big = "é€𝄞 " * 200_000
     assert both_halves(lambda: "head\n", lambda: big) == "head\n" + big

@@ -15,20 +15,33 @@ process is faster than two (a fork costs a millisecond or two plus the pages bot
 
 from __future__ import annotations
 
+import marshal
 import os
 import tempfile
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def both_halves(first: Callable[[], str], second: Callable[[], str]) -> str:
     """``first() + second()``, with ``second()`` computed in a forked child while ``first()`` runs here."""
+    head, tail = in_two_processes(first, second)
+    return head + tail
+
+
+def in_two_processes(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:
+    """``(first(), second())``, with ``second()`` computed in a forked child while ``first()`` runs
+    here. ``second()`` must return plain data ``marshal`` can carry (str, bytes, numbers, None,
+    tuples, lists, dicts, sets of those)."""
     if not hasattr(os, "fork"):
-        return first() + second()
+        return first(), second()
     with tempfile.TemporaryFile() as spool:
         try:
             pid = os.fork()
         except OSError:
-            return first() + second()
+            return first(), second()
         if pid == 0:
             _child(second, spool.fileno())
         try:
@@ -37,16 +50,15 @@ def both_halves(first: Callable[[], str], second: Callable[[], str]) -> str:
             _reap(pid, kill=True)
             raise
         if _reap(pid, kill=False) != 0:
-            return head + second()
+            return head, second()
         spool.seek(0)
-        return head + spool.read().decode("utf-8")
+        return head, marshal.loads(spool.read())
 
 
-def _child(compute: Callable[[], str], fd: int) -> None:
+def _child(compute: Callable[[], object], fd: int) -> None:
     code = 1
     try:
-        data = compute().encode("utf-8")
-        view = memoryview(data)
+        view = memoryview(marshal.dumps(compute()))
         while view:
             view = view[os.write(fd, view):]
         code = 0
