@@ -29,7 +29,7 @@ def test_plain_data_comes_back_from_the_child_as_it_was_built():
 
 def test_a_result_marshal_cannot_carry_is_computed_here_instead():
     class Opaque:
-        pid = os.getpid()
+        """Not plain data: marshal refuses it."""
 
     first, second = _parallel.in_two_processes(lambda: 1, lambda: Opaque())
     assert isinstance(second, Opaque)
