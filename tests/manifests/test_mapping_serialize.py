@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dockyard.manifests.serialize import dump, to_json, to_yaml
+from dockyard.manifests.serialize import dump, to_json, to_yaml, yaml_documents
 
 scalars = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.none())
 keys = st.text(min_size=1, max_size=20)
@@ -60,3 +60,10 @@ def test_dump_refuses_unknown_formats():
 
     with pytest.raises(ValueError):
         dump([], "toml")
+
+
+@given(st.lists(st.dictionaries(keys, trees, max_size=5), max_size=4))
+def test_the_documents_written_one_by_one_join_into_the_stream(docs):
+    documents = yaml_documents(docs)
+    assert len(documents) == len(docs) and all(d.startswith("---\n") for d in documents)
+    assert "".join(documents) == to_yaml(docs)

@@ -123,6 +123,20 @@ def to_yaml(objects: Iterable[dict[str, Any]]) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
+def yaml_documents(objects: Iterable[dict[str, Any]]) -> list[str]:
+    """Each object's YAML document (starting with ``---``): ``"".join(yaml_documents(x)) == to_yaml(x)``,
+    so documents written apart (in another process, say) can be put in any order afterwards."""
+    documents: list[str] = []
+    strings: dict[str, str] = {}
+    for obj in objects:
+        out = ["---"]
+        if obj:
+            _mapping(obj, "", "", out, strings)
+        out.append("")
+        documents.append("\n".join(out))
+    return documents
+
+
 def to_json(objects: Iterable[dict[str, Any]]) -> str:
     """``json.dumps(document, indent=2, ensure_ascii=False)``, byte for byte, written by ``_json``:
     with ``indent`` the stdlib uses its generic pure-Python encoder, which took most of
