@@ -39,17 +39,21 @@ def compile_table(table: dict[str, Transform]) -> dict:
 
 def walk(value: Any, trie: dict, path: tuple = ()) -> Any:
     """Apply the transforms of ``trie`` bottom-up (children first) and return the new value."""
-    if isinstance(value, dict):
-        for key in list(value):
-            child = trie.get(key) or trie.get("*")
-            if child is not None:
-                value[key] = walk(value[key], child, (*path, key))
-    elif isinstance(value, list):
-        child = trie.get("[]")
-        if child is not None:
-            for index, item in enumerate(value):
-                value[index] = walk(item, child, (*path, index))
     function = trie.get(None)
+    # most nodes reached are leaves (one transform, no pattern below): their children are not looked at
+    if len(trie) > (function is not None):
+        if isinstance(value, dict):
+            get = trie.get
+            star = get("*")
+            for key in list(value):
+                child = get(key, star)
+                if child is not None:
+                    value[key] = walk(value[key], child, (*path, key))
+        elif isinstance(value, list):
+            child = trie.get("[]")
+            if child is not None:
+                for index, item in enumerate(value):
+                    value[index] = walk(item, child, (*path, index))
     return function(value, path) if function is not None else value
 
 
