@@ -718,25 +718,30 @@ _MAP_KEYS = frozenset(
 )
 
 
-def _omitted_when_empty(key: str, value: Any) -> bool:
-    if key in KEPT_WHEN_EMPTY or key.startswith("x-"):
-        return False
-    return value == [] or (value == {} and key in _MAP_KEYS)
-
-
 def _omit_false(node: Any) -> None:
+    """Drop ``false`` members (Go ``omitempty``) in ``node`` and the containers below it."""
     if isinstance(node, dict):
-        for key in [k for k, v in node.items() if v is False and k not in KEPT_WHEN_FALSE]:
-            if not str(key).startswith("x-"):
-                del node[key]
+        false_keys = None  # deleted after the loop; a list only when there is one
         for key, value in node.items():
+            if value is False:
+                if key not in KEPT_WHEN_FALSE and not str(key).startswith("x-"):
+                    if false_keys is None:
+                        false_keys = []
+                    false_keys.append(key)
             # only containers can hold a false to drop: no call for the (many) scalars
-            if isinstance(value, (dict, list)) and key not in _USER_MAPS and not str(key).startswith("x-"):
+            elif isinstance(value, (dict, list)) and key not in _USER_MAPS and not str(key).startswith("x-"):
                 _omit_false(value)
+        if false_keys is not None:
+            for key in false_keys:
+                del node[key]
     elif isinstance(node, list):
         for item in node:
             if isinstance(item, (dict, list)):
                 _omit_false(item)
+
+
+_SERVICE_TYPED = TYPED["services"]["*"]
+_RESOURCES_TYPED = {key: child for key, child in TYPED.items() if key != "services"}
 
 
 def typed(tree: dict) -> dict:
@@ -746,12 +751,33 @@ def typed(tree: dict) -> dict:
     so are empty lists and mappings on a service, except ``command`` and ``entrypoint`` where
     empty means "explicitly nothing".
     """
-    tree = walk(tree, TYPED)
-    for section in ("services", "networks", "volumes", "secrets", "configs"):
+    tree = walk(tree, _RESOURCES_TYPED)
+    services = tree.get("services")
+    if isinstance(services, dict):
+        for name, service in services.items():
+            if isinstance(service, dict):
+                _typed_service(service, ("services", name))
+    for section in ("networks", "volumes", "secrets", "configs"):
         for resource in (tree.get(section) or {}).values():
             _omit_false(resource)
-    for service in (tree.get("services") or {}).values():
-        if isinstance(service, dict):
-            for key in [k for k, v in service.items() if _omitted_when_empty(k, v)]:
-                del service[key]
     return tree
+
+
+def _typed_service(service: dict, path: tuple) -> None:
+    """``TYPED`` and the omissions for one service, in one pass over its keys (the hot loop of
+    ``typed``: a thousand services are a thousand of these)."""
+    for key in list(service):
+        value = service[key]
+        child = _SERVICE_TYPED.get(key)
+        if child is not None:
+            value = service[key] = walk(value, child, (*path, key))
+        if key.startswith("x-"):
+            continue
+        if value is False:
+            if key not in KEPT_WHEN_FALSE:
+                del service[key]
+        elif isinstance(value, (dict, list)):
+            if key not in _USER_MAPS:
+                _omit_false(value)
+            if key not in KEPT_WHEN_EMPTY and (value == [] or (value == {} and key in _MAP_KEYS)):
+                del service[key]
