@@ -8,8 +8,8 @@ to ``Service.other``; ``x-`` keys go to ``extensions``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -88,97 +88,6 @@ def _mode(value: Any) -> int | None:
 
 def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-# --- services ----------------------------------------------------------------------------------
-
-MODELLED = {
-    "image", "build", "command", "entrypoint", "environment", "env_file", "working_dir", "user", "hostname",
-    "domainname", "ports", "expose", "volumes", "tmpfs", "configs", "secrets", "depends_on", "links", "networks",
-    "network_mode", "healthcheck", "deploy", "scale", "restart", "labels", "annotations", "cap_add", "cap_drop",
-    "privileged", "read_only", "tty", "stdin_open", "init", "stop_grace_period", "stop_signal", "dns",
-    "dns_search", "dns_opt", "extra_hosts", "sysctls", "ulimits", "devices", "pull_policy", "platform", "cpus",
-    "mem_limit", "mem_reservation", "shm_size", "pid", "ipc", "group_add", "security_opt", "gpus", "profiles",
-    "container_name", "logging",
-}
-
-
-def service(name: str, s: Mapping[str, Any], env_files: tuple | None = None) -> m.Service:
-    """``env_files``: (EnvFile entries with their values, explicit environment) when the loader
-    merged env_file variables into ``environment`` for printing; the model keeps them apart."""
-    s = s or {}
-    environment = s.get("environment") or {}
-    files: tuple[m.EnvFile, ...] = tuple(
-        m.EnvFile(path=e["path"], required=e.get("required", True), format=e.get("format"))
-        for e in s.get("env_file") or []
-        if isinstance(e, dict)
-    )
-    if env_files is not None:
-        files, environment = env_files
-        files = tuple(replace(f, values=_freeze(dict(f.values)) if f.values is not None else None) for f in files)
-    return m.Service(
-        name=name,
-        image=_opt_str(s.get("image")),
-        build=build(s["build"]) if isinstance(s.get("build"), dict) else None,
-        command=_strings(s["command"]) if s.get("command") is not None else None,
-        entrypoint=_strings(s["entrypoint"]) if s.get("entrypoint") is not None else None,
-        environment=_freeze({str(k): (None if v is None else str(v)) for k, v in environment.items()}),
-        env_files=files,
-        working_dir=_opt_str(s.get("working_dir")),
-        user=_opt_str(s.get("user")),
-        hostname=_opt_str(s.get("hostname")),
-        domainname=_opt_str(s.get("domainname")),
-        ports=tuple(port(p) for p in s.get("ports") or []),
-        expose=_strings(s.get("expose")),
-        volumes=tuple(service_volume(v) for v in s.get("volumes") or []),
-        tmpfs=_strings(s.get("tmpfs")),
-        configs=tuple(file_reference(c) for c in s.get("configs") or []),
-        secrets=tuple(file_reference(c) for c in s.get("secrets") or []),
-        depends_on=_freeze({k: dependency(v or {}) for k, v in (s.get("depends_on") or {}).items()}),
-        links=_strings(s.get("links")),
-        networks=_freeze(
-            {k: (service_network(v) if v is not None else None) for k, v in (s.get("networks") or {}).items()}
-        ),
-        network_mode=_opt_str(s.get("network_mode")),
-        healthcheck=healthcheck(s["healthcheck"]) if s.get("healthcheck") is not None else None,
-        deploy=deploy(s["deploy"]) if s.get("deploy") is not None else None,
-        scale=s.get("scale"),
-        restart=_opt_str(s.get("restart")),
-        labels=_str_map(s.get("labels")),
-        annotations=_str_map(s.get("annotations")),
-        cap_add=_strings(s.get("cap_add")),
-        cap_drop=_strings(s.get("cap_drop")),
-        privileged=bool(s.get("privileged", False)),
-        read_only=bool(s.get("read_only", False)),
-        tty=bool(s.get("tty", False)),
-        stdin_open=bool(s.get("stdin_open", False)),
-        init=s.get("init"),
-        stop_grace_period=_duration(s.get("stop_grace_period")),
-        stop_signal=_opt_str(s.get("stop_signal")),
-        dns=_strings(s.get("dns")),
-        dns_search=_strings(s.get("dns_search")),
-        dns_opt=_strings(s.get("dns_opt")),
-        extra_hosts=_extra_hosts(s.get("extra_hosts")),
-        sysctls=_str_map(s.get("sysctls")),
-        ulimits=_freeze({k: ulimit(v) for k, v in (s.get("ulimits") or {}).items()}),
-        devices=tuple(_freeze(d) for d in s.get("devices") or []),
-        pull_policy=_opt_str(s.get("pull_policy")),
-        platform=_opt_str(s.get("platform")),
-        cpus=float(s["cpus"]) if s.get("cpus") is not None else None,
-        mem_limit=_size(s.get("mem_limit")),
-        mem_reservation=_size(s.get("mem_reservation")),
-        shm_size=_size(s.get("shm_size")),
-        pid=_opt_str(s.get("pid")),
-        ipc=_opt_str(s.get("ipc")),
-        group_add=_strings(s.get("group_add")),
-        security_opt=_strings(s.get("security_opt")),
-        gpus=tuple(device_request(g) for g in s.get("gpus") or [] if isinstance(g, dict)),
-        profiles=_strings(s.get("profiles")),
-        container_name=_opt_str(s.get("container_name")),
-        logging=_freeze(s["logging"]) if s.get("logging") is not None else None,
-        other=_freeze({k: v for k, v in s.items() if k not in MODELLED and not k.startswith("x-")}),
-        extensions=_extensions(s),
-    )
 
 
 def build(b: Mapping[str, Any]) -> m.Build:
@@ -358,6 +267,139 @@ def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
         host, _, ip = str(entry).partition("=")
         hosts.setdefault(host, []).append(ip)
     return _freeze({k: tuple(v) for k, v in hosts.items()})
+
+
+# --- services (after the binders their key table names) ------------------------------------------
+
+
+def _construct(cls: type) -> Callable[[dict], Any]:
+    """A faster ``cls(**values)`` for a frozen, slotted dataclass; ``values`` names every field.
+
+    The generated ``__init__`` assigns each field through ``object.__setattr__`` (the frozen
+    guard's way around itself), which for a 60-field ``Service`` costs more than computing the
+    values; the slots' own descriptors assign directly.
+    """
+    setters = tuple((f.name, cls.__dict__[f.name].__set__) for f in fields(cls))
+    new = object.__new__
+
+    def construct(values: dict) -> Any:
+        instance = new(cls)
+        for name, set_value in setters:
+            set_value(instance, values[name])
+        return instance
+
+    return construct
+
+
+def _environment(environment: Mapping[str, Any]) -> Mapping[str, str | None]:
+    return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in environment.items()})
+
+
+def _tuple_of(bind_one: Callable[[Any], Any]) -> Callable[[Any], tuple]:
+    return lambda value: tuple(bind_one(item) for item in value or [])
+
+
+def _or_none(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else bind_one(value)
+
+
+# Service key → (field, converter of the key's value). Only the keys a service has are looked
+# at (a service sets a handful of the ~60); an absent key's field takes ``converter(None)``.
+SERVICE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "image": ("image", _opt_str),
+    "build": ("build", lambda v: build(v) if isinstance(v, dict) else None),
+    "command": ("command", _or_none(_strings)),
+    "entrypoint": ("entrypoint", _or_none(_strings)),
+    "environment": ("environment", lambda v: _environment(v or {})),
+    "env_file": ("env_files", lambda v: tuple(
+        m.EnvFile(path=e["path"], required=e.get("required", True), format=e.get("format"))
+        for e in v or []
+        if isinstance(e, dict)
+    )),
+    "working_dir": ("working_dir", _opt_str),
+    "user": ("user", _opt_str),
+    "hostname": ("hostname", _opt_str),
+    "domainname": ("domainname", _opt_str),
+    "ports": ("ports", _tuple_of(port)),
+    "expose": ("expose", _strings),
+    "volumes": ("volumes", _tuple_of(service_volume)),
+    "tmpfs": ("tmpfs", _strings),
+    "configs": ("configs", _tuple_of(file_reference)),
+    "secrets": ("secrets", _tuple_of(file_reference)),
+    "depends_on": ("depends_on", lambda v: MappingProxyType({k: dependency(d or {}) for k, d in (v or {}).items()})),
+    "links": ("links", _strings),
+    "networks": ("networks", lambda v: MappingProxyType(
+        {k: (service_network(n) if n is not None else None) for k, n in (v or {}).items()}
+    )),
+    "network_mode": ("network_mode", _opt_str),
+    "healthcheck": ("healthcheck", _or_none(healthcheck)),
+    "deploy": ("deploy", _or_none(deploy)),
+    "scale": ("scale", lambda v: v),
+    "restart": ("restart", _opt_str),
+    "labels": ("labels", _str_map),
+    "annotations": ("annotations", _str_map),
+    "cap_add": ("cap_add", _strings),
+    "cap_drop": ("cap_drop", _strings),
+    "privileged": ("privileged", bool),
+    "read_only": ("read_only", bool),
+    "tty": ("tty", bool),
+    "stdin_open": ("stdin_open", bool),
+    "init": ("init", lambda v: v),
+    "stop_grace_period": ("stop_grace_period", _duration),
+    "stop_signal": ("stop_signal", _opt_str),
+    "dns": ("dns", _strings),
+    "dns_search": ("dns_search", _strings),
+    "dns_opt": ("dns_opt", _strings),
+    "extra_hosts": ("extra_hosts", _extra_hosts),
+    "sysctls": ("sysctls", _str_map),
+    "ulimits": ("ulimits", lambda v: MappingProxyType({k: ulimit(u) for k, u in (v or {}).items()})),
+    "devices": ("devices", _tuple_of(_freeze)),
+    "pull_policy": ("pull_policy", _opt_str),
+    "platform": ("platform", _opt_str),
+    "cpus": ("cpus", _or_none(float)),
+    "mem_limit": ("mem_limit", _size),
+    "mem_reservation": ("mem_reservation", _size),
+    "shm_size": ("shm_size", _size),
+    "pid": ("pid", _opt_str),
+    "ipc": ("ipc", _opt_str),
+    "group_add": ("group_add", _strings),
+    "security_opt": ("security_opt", _strings),
+    "gpus": ("gpus", lambda v: tuple(device_request(g) for g in v or [] if isinstance(g, dict))),
+    "profiles": ("profiles", _strings),
+    "container_name": ("container_name", _opt_str),
+    "logging": ("logging", _or_none(_freeze)),
+}
+MODELLED = set(SERVICE_KEYS)
+
+_new_service = _construct(m.Service)
+_SERVICE_DEFAULTS = {field_name: convert(None) for field_name, convert in SERVICE_KEYS.values()}
+
+
+def service(name: str, s: Mapping[str, Any], env_files: tuple | None = None) -> m.Service:
+    """``env_files``: (EnvFile entries with their values, explicit environment) when the loader
+    merged env_file variables into ``environment`` for printing; the model keeps them apart."""
+    values = dict(_SERVICE_DEFAULTS)
+    values["name"] = name
+    other = {}
+    extensions = {}
+    for key, value in (s or {}).items():
+        bound = SERVICE_KEYS.get(key)
+        if bound is not None:
+            field_name, convert = bound
+            values[field_name] = convert(value)
+        elif key.startswith("x-"):
+            extensions[key] = value
+        else:
+            other[key] = value
+    if env_files is not None:
+        files, environment = env_files
+        values["env_files"] = tuple(
+            replace(f, values=_freeze(dict(f.values)) if f.values is not None else None) for f in files
+        )
+        values["environment"] = _environment(environment)
+    values["other"] = _freeze(other)
+    values["extensions"] = _freeze(extensions)
+    return _new_service(values)
 
 
 # --- top-level resources -----------------------------------------------------------------------
