@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -50,11 +51,15 @@ def bind(
     )
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze(value: Any) -> Any:
+    # no call for the scalars: most values of a mapping are strings or numbers
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: _freeze(v) if isinstance(v, (dict, list)) else v for k, v in value.items()})
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(_freeze(v) if isinstance(v, (dict, list)) else v for v in value)
     return value
 
 
@@ -69,15 +74,25 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def _str_map(value: Any) -> Mapping[str, str]:
-    return _freeze({str(k): ("" if v is None else str(v)) for k, v in (value or {}).items()})
+    return MappingProxyType({str(k): ("" if v is None else str(v)) for k, v in (value or {}).items()})
+
+
+# The same few durations and sizes ("30s", "1m0s", "536870912") recur on every service: each
+# text is parsed once per process.
+_duration_of_text = lru_cache(maxsize=256)(parse_duration)
+_size_of_text = lru_cache(maxsize=256)(parse_size)
 
 
 def _duration(value: Any) -> int | None:
-    return None if value is None else parse_duration(value)
+    if value is None:
+        return None
+    return _duration_of_text(value) if type(value) is str else parse_duration(value)
 
 
 def _size(value: Any) -> int | None:
-    return None if value is None else parse_size(value)
+    if value is None:
+        return None
+    return _size_of_text(value) if type(value) is str else parse_size(value)
 
 
 def _mode(value: Any) -> int | None:
@@ -90,186 +105,8 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def build(b: Mapping[str, Any]) -> m.Build:
-    return m.Build(
-        context=_opt_str(b.get("context")),
-        dockerfile=_opt_str(b.get("dockerfile")),
-        args=_freeze({str(k): (None if v is None else str(v)) for k, v in (b.get("args") or {}).items()}),
-        target=_opt_str(b.get("target")),
-        other=_freeze({k: v for k, v in b.items() if k not in ("context", "dockerfile", "args", "target")}),
-    )
-
-
-def port(p: Mapping[str, Any]) -> m.Port:
-    return m.Port(
-        target=int(p["target"]),
-        published=_opt_str(p.get("published")) or None,
-        host_ip=_opt_str(p.get("host_ip")),
-        protocol=p.get("protocol") or "tcp",
-        mode=p.get("mode") or "ingress",
-        name=_opt_str(p.get("name")),
-        app_protocol=_opt_str(p.get("app_protocol")),
-        extensions=_extensions(p),
-    )
-
-
-def service_volume(v: Mapping[str, Any]) -> m.ServiceVolume:
-    bind_options = v.get("bind")
-    volume_options = v.get("volume")
-    tmpfs_options = v.get("tmpfs")
-    return m.ServiceVolume(
-        type=v.get("type") or "volume",
-        target=str(v.get("target") or ""),
-        source=_opt_str(v.get("source")) or None,
-        read_only=bool(v.get("read_only", False)),
-        consistency=_opt_str(v.get("consistency")),
-        bind=m.BindOptions(
-            propagation=bind_options.get("propagation"),
-            create_host_path=bool(bind_options.get("create_host_path", False)),  # short syntax sets it
-            selinux=bind_options.get("selinux"),
-            recursive=bind_options.get("recursive"),
-        )
-        if isinstance(bind_options, dict)
-        else None,
-        volume=m.VolumeOptions(
-            nocopy=bool(volume_options.get("nocopy", False)),
-            subpath=volume_options.get("subpath"),
-            labels=_str_map(volume_options.get("labels")),
-        )
-        if isinstance(volume_options, dict)
-        else None,
-        tmpfs=m.TmpfsOptions(size=_size(tmpfs_options.get("size")), mode=_mode(tmpfs_options.get("mode")))
-        if isinstance(tmpfs_options, dict)
-        else None,
-        image_subpath=(v.get("image") or {}).get("subpath") if isinstance(v.get("image"), dict) else None,
-        extensions=_extensions(v),
-    )
-
-
-def file_reference(c: Mapping[str, Any]) -> m.FileReference:
-    return m.FileReference(
-        source=str(c.get("source")),
-        target=_opt_str(c.get("target")),
-        uid=_opt_str(c.get("uid")),
-        gid=_opt_str(c.get("gid")),
-        mode=_mode(c.get("mode")),
-        extensions=_extensions(c),
-    )
-
-
-def dependency(d: Mapping[str, Any]) -> m.Dependency:
-    return m.Dependency(
-        condition=d.get("condition") or "service_started",
-        required=bool(d.get("required", True)),
-        restart=bool(d.get("restart", False)),
-    )
-
-
-def service_network(n: Mapping[str, Any]) -> m.ServiceNetwork:
-    return m.ServiceNetwork(
-        aliases=_strings(n.get("aliases")),
-        ipv4_address=_opt_str(n.get("ipv4_address")),
-        ipv6_address=_opt_str(n.get("ipv6_address")),
-        priority=n.get("priority"),
-        extensions=_extensions(n),
-    )
-
-
-def healthcheck(h: Mapping[str, Any]) -> m.Healthcheck:
-    return m.Healthcheck(
-        test=_strings(h["test"]) if h.get("test") is not None else None,
-        interval=_duration(h.get("interval")),
-        timeout=_duration(h.get("timeout")),
-        retries=h.get("retries"),
-        start_period=_duration(h.get("start_period")),
-        start_interval=_duration(h.get("start_interval")),
-        disable=bool(h.get("disable", False)),
-    )
-
-
-def device_request(d: Mapping[str, Any]) -> m.DeviceRequest:
-    count = d.get("count")
-    return m.DeviceRequest(
-        capabilities=_strings(d.get("capabilities")),
-        driver=_opt_str(d.get("driver")),
-        count=-1 if count == "all" else count,
-        device_ids=_strings(d.get("device_ids")),
-        options=_str_map(d.get("options")),
-    )
-
-
-def _resource(r: Mapping[str, Any] | None) -> m.Resource | None:
-    if r is None:
-        return None
-    return m.Resource(
-        cpus=float(r["cpus"]) if r.get("cpus") is not None else None,
-        memory=_size(r.get("memory")),
-        pids=r.get("pids"),
-        devices=tuple(device_request(d) for d in r.get("devices") or []),
-        generic_resources=tuple(_freeze(g) for g in r.get("generic_resources") or []),
-    )
-
-
-def _update(u: Mapping[str, Any] | None) -> m.UpdateConfig | None:
-    if u is None:
-        return None
-    return m.UpdateConfig(
-        parallelism=u.get("parallelism"),
-        delay=_duration(u.get("delay")),
-        failure_action=u.get("failure_action"),
-        monitor=_duration(u.get("monitor")),
-        max_failure_ratio=u.get("max_failure_ratio"),
-        order=u.get("order"),
-    )
-
-
-def deploy(d: Mapping[str, Any]) -> m.Deploy:
-    resources = d.get("resources") or {}
-    restart = d.get("restart_policy")
-    placement = d.get("placement")
-    return m.Deploy(
-        mode=d.get("mode"),
-        replicas=d.get("replicas"),
-        labels=_str_map(d.get("labels")),
-        update_config=_update(d.get("update_config")),
-        rollback_config=_update(d.get("rollback_config")),
-        resources=m.Resources(limits=_resource(resources.get("limits")),
-                              reservations=_resource(resources.get("reservations"))),
-        restart_policy=m.RestartPolicy(
-            condition=restart.get("condition"),
-            delay=_duration(restart.get("delay")),
-            max_attempts=restart.get("max_attempts"),
-            window=_duration(restart.get("window")),
-        )
-        if isinstance(restart, dict)
-        else None,
-        placement=m.Placement(
-            constraints=_strings(placement.get("constraints")),
-            preferences=tuple(_freeze(p) for p in placement.get("preferences") or []),
-            max_replicas_per_node=placement.get("max_replicas_per_node"),
-        )
-        if isinstance(placement, dict)
-        else None,
-        endpoint_mode=d.get("endpoint_mode"),
-        extensions=_extensions(d),
-    )
-
-
-def ulimit(u: Any) -> m.Ulimit:
-    if isinstance(u, dict):
-        return m.Ulimit(soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
-    return m.Ulimit(soft=int(u), hard=int(u))
-
-
-def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
-    hosts: dict[str, list[str]] = {}
-    for entry in value or []:
-        host, _, ip = str(entry).partition("=")
-        hosts.setdefault(host, []).append(ip)
-    return _freeze({k: tuple(v) for k, v in hosts.items()})
-
-
-# --- services (after the binders their key table names) ------------------------------------------
+def _identity(value: Any) -> Any:
+    return value
 
 
 def _construct(cls: type) -> Callable[[dict], Any]:
@@ -291,8 +128,39 @@ def _construct(cls: type) -> Callable[[dict], Any]:
     return construct
 
 
-def _environment(environment: Mapping[str, Any]) -> Mapping[str, str | None]:
-    return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in environment.items()})
+Keys = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+def _binder(cls: type, keys: Keys, *, mandatory: tuple[str, ...] = (), **defaults: Any) -> Callable[[Any], Any]:
+    """A binder of ``cls`` from a mapping: ``keys`` maps a Compose key to (field, converter).
+
+    Only the keys a mapping has are converted (a few of the many a class models); a field whose
+    key is absent takes ``converter(None)`` unless ``defaults`` gives its value. Other keys are
+    ignored, except ``x-`` keys, kept in ``extensions`` when ``cls`` has that field. A
+    ``mandatory`` field has no value when its key is absent (building then fails).
+    """
+    construct = _construct(cls)
+    absent = {name: convert(None) for name, convert in keys.values() if name not in mandatory} | defaults
+    with_extensions = "extensions" in cls.__slots__
+    if with_extensions:
+        absent["extensions"] = _EMPTY
+
+    def bind_one(node: Mapping[str, Any]) -> Any:
+        values = absent.copy()
+        extensions = None
+        for key, value in node.items():
+            bound = keys.get(key)
+            if bound is not None:
+                values[bound[0]] = bound[1](value)
+            elif with_extensions and isinstance(key, str) and key.startswith("x-"):
+                if extensions is None:
+                    extensions = {}
+                extensions[key] = value
+        if extensions is not None:
+            values["extensions"] = _freeze(extensions)
+        return construct(values)
+
+    return bind_one
 
 
 def _tuple_of(bind_one: Callable[[Any], Any]) -> Callable[[Any], tuple]:
@@ -303,11 +171,165 @@ def _or_none(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else bind_one(value)
 
 
+def _if_mapping(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: bind_one(value) if isinstance(value, dict) else None
+
+
+def build(b: Mapping[str, Any]) -> m.Build:
+    return m.Build(
+        context=_opt_str(b.get("context")),
+        dockerfile=_opt_str(b.get("dockerfile")),
+        args=MappingProxyType({str(k): (None if v is None else str(v)) for k, v in (b.get("args") or {}).items()}),
+        target=_opt_str(b.get("target")),
+        other=_freeze({k: v for k, v in b.items() if k not in ("context", "dockerfile", "args", "target")}),
+    )
+
+
+port = _binder(m.Port, {
+    "target": ("target", int),
+    "published": ("published", lambda v: _opt_str(v) or None),
+    "host_ip": ("host_ip", _opt_str),
+    "protocol": ("protocol", lambda v: v or "tcp"),
+    "mode": ("mode", lambda v: v or "ingress"),
+    "name": ("name", _opt_str),
+    "app_protocol": ("app_protocol", _opt_str),
+}, mandatory=("target",))
+
+service_volume = _binder(m.ServiceVolume, {
+    "type": ("type", lambda v: v or "volume"),
+    "target": ("target", lambda v: str(v or "")),
+    "source": ("source", lambda v: _opt_str(v) or None),
+    "read_only": ("read_only", bool),
+    "consistency": ("consistency", _opt_str),
+    "bind": ("bind", _if_mapping(_binder(m.BindOptions, {
+        "propagation": ("propagation", _identity),
+        "create_host_path": ("create_host_path", bool),  # False when absent: the short syntax sets it
+        "selinux": ("selinux", _identity),
+        "recursive": ("recursive", _identity),
+    }))),
+    "volume": ("volume", _if_mapping(_binder(m.VolumeOptions, {
+        "nocopy": ("nocopy", bool),
+        "subpath": ("subpath", _identity),
+        "labels": ("labels", _str_map),
+    }))),
+    "tmpfs": ("tmpfs", _if_mapping(_binder(m.TmpfsOptions, {"size": ("size", _size), "mode": ("mode", _mode)}))),
+    "image": ("image_subpath", lambda v: v.get("subpath") if isinstance(v, dict) else None),
+})
+
+file_reference = _binder(m.FileReference, {
+    "source": ("source", str),
+    "target": ("target", _opt_str),
+    "uid": ("uid", _opt_str),
+    "gid": ("gid", _opt_str),
+    "mode": ("mode", _mode),
+})
+
+dependency = _binder(m.Dependency, {
+    "condition": ("condition", lambda v: v or "service_started"),
+    "required": ("required", bool),
+    "restart": ("restart", bool),
+}, required=True)  # true when absent
+
+service_network = _binder(m.ServiceNetwork, {
+    "aliases": ("aliases", _strings),
+    "ipv4_address": ("ipv4_address", _opt_str),
+    "ipv6_address": ("ipv6_address", _opt_str),
+    "priority": ("priority", _identity),
+})
+
+healthcheck = _binder(m.Healthcheck, {
+    "test": ("test", _or_none(_strings)),
+    "interval": ("interval", _duration),
+    "timeout": ("timeout", _duration),
+    "retries": ("retries", _identity),
+    "start_period": ("start_period", _duration),
+    "start_interval": ("start_interval", _duration),
+    "disable": ("disable", bool),
+})
+
+
+def device_request(d: Mapping[str, Any]) -> m.DeviceRequest:
+    count = d.get("count")
+    return m.DeviceRequest(
+        capabilities=_strings(d.get("capabilities")),
+        driver=_opt_str(d.get("driver")),
+        count=-1 if count == "all" else count,
+        device_ids=_strings(d.get("device_ids")),
+        options=_str_map(d.get("options")),
+    )
+
+
+_resource = _or_none(_binder(m.Resource, {
+    "cpus": ("cpus", _or_none(float)),
+    "memory": ("memory", _size),
+    "pids": ("pids", _identity),
+    "devices": ("devices", _tuple_of(device_request)),
+    "generic_resources": ("generic_resources", _tuple_of(_freeze)),
+}))
+
+_update = _or_none(_binder(m.UpdateConfig, {
+    "parallelism": ("parallelism", _identity),
+    "delay": ("delay", _duration),
+    "failure_action": ("failure_action", _identity),
+    "monitor": ("monitor", _duration),
+    "max_failure_ratio": ("max_failure_ratio", _identity),
+    "order": ("order", _identity),
+}))
+
+
+def _resources(r: Mapping[str, Any] | None) -> m.Resources:
+    r = r or {}
+    return m.Resources(limits=_resource(r.get("limits")), reservations=_resource(r.get("reservations")))
+
+
+deploy = _binder(m.Deploy, {
+    "mode": ("mode", _identity),
+    "replicas": ("replicas", _identity),
+    "labels": ("labels", _str_map),
+    "update_config": ("update_config", _update),
+    "rollback_config": ("rollback_config", _update),
+    "resources": ("resources", _resources),
+    "restart_policy": ("restart_policy", _if_mapping(_binder(m.RestartPolicy, {
+        "condition": ("condition", _identity),
+        "delay": ("delay", _duration),
+        "max_attempts": ("max_attempts", _identity),
+        "window": ("window", _duration),
+    }))),
+    "placement": ("placement", _if_mapping(_binder(m.Placement, {
+        "constraints": ("constraints", _strings),
+        "preferences": ("preferences", _tuple_of(_freeze)),
+        "max_replicas_per_node": ("max_replicas_per_node", _identity),
+    }))),
+    "endpoint_mode": ("endpoint_mode", _identity),
+})
+
+
+def ulimit(u: Any) -> m.Ulimit:
+    if isinstance(u, dict):
+        return m.Ulimit(soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
+    return m.Ulimit(soft=int(u), hard=int(u))
+
+
+def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
+    hosts: dict[str, list[str]] = {}
+    for entry in value or []:
+        host, _, ip = str(entry).partition("=")
+        hosts.setdefault(host, []).append(ip)
+    return _freeze({k: tuple(v) for k, v in hosts.items()})
+
+
+# --- services (after the binders their key table names) ------------------------------------------
+
+
+def _environment(environment: Mapping[str, Any]) -> Mapping[str, str | None]:
+    return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in environment.items()})
+
+
 # Service key → (field, converter of the key's value). Only the keys a service has are looked
 # at (a service sets a handful of the ~60); an absent key's field takes ``converter(None)``.
 SERVICE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "image": ("image", _opt_str),
-    "build": ("build", lambda v: build(v) if isinstance(v, dict) else None),
+    "build": ("build", _if_mapping(build)),
     "command": ("command", _or_none(_strings)),
     "entrypoint": ("entrypoint", _or_none(_strings)),
     "environment": ("environment", lambda v: _environment(v or {})),
@@ -334,7 +356,7 @@ SERVICE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "network_mode": ("network_mode", _opt_str),
     "healthcheck": ("healthcheck", _or_none(healthcheck)),
     "deploy": ("deploy", _or_none(deploy)),
-    "scale": ("scale", lambda v: v),
+    "scale": ("scale", _identity),
     "restart": ("restart", _opt_str),
     "labels": ("labels", _str_map),
     "annotations": ("annotations", _str_map),
@@ -344,7 +366,7 @@ SERVICE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "read_only": ("read_only", bool),
     "tty": ("tty", bool),
     "stdin_open": ("stdin_open", bool),
-    "init": ("init", lambda v: v),
+    "init": ("init", _identity),
     "stop_grace_period": ("stop_grace_period", _duration),
     "stop_signal": ("stop_signal", _opt_str),
     "dns": ("dns", _strings),
