@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from dockyard.errors import ComposeError, SchemaError
@@ -518,6 +519,8 @@ def omit_empty(tree: dict) -> dict:
 
 
 def _go_string(value: Any) -> str:
+    if type(value) is str:  # most values: no import statement to run
+        return value
     from dockyard.compose.merge import go_format
 
     return go_format(value)
@@ -580,7 +583,23 @@ def _healthcheck_test(value: Any, path: tuple) -> Any:
     return value
 
 
+# The same few texts ("30s", "512M") recur on every service: each is converted once per process.
+@lru_cache(maxsize=256)
+def _go_duration_text(text: str) -> str:
+    return format_duration(parse_duration(text))
+
+
+@lru_cache(maxsize=256)
+def _bytes_text(text: str) -> str:
+    return str(parse_size(text))
+
+
 def _duration(value: Any, path: tuple) -> Any:
+    if type(value) is str:
+        try:
+            return _go_duration_text(value)
+        except ComposeError:
+            pass  # converted again below, for an error that names the path
     return format_duration(parse_duration(value, path)) if value is not None else value
 
 
@@ -605,6 +624,11 @@ def _sorted_extra_hosts(value: Any, path: tuple) -> Any:
 
 
 def _size(value: Any, path: tuple) -> Any:
+    if type(value) is str:
+        try:
+            return _bytes_text(value)
+        except ComposeError:
+            pass  # converted again below, for an error that names the path
     return str(parse_size(value, path)) if value is not None else value
 
 
