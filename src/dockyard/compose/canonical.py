@@ -178,11 +178,8 @@ def parse_port(spec: str, path: tuple = ()) -> list[dict]:
     if protocol.lower() not in ("tcp", "udp", "sctp"):
         raise _fail(path, f"invalid proto: {protocol}")
     host_ip, host_port, container = _split_port_spec(raw, spec, path)
-    if host_ip:
-        from dockyard.compose.validation import is_ip
-
-        if not is_ip(host_ip):
-            raise _fail(path, f"invalid IP address: {host_ip}")
+    if host_ip and not _is_ip(host_ip):
+        raise _fail(path, f"invalid IP address: {host_ip}")
     start, end = _port_range(container, spec, path, "containerPort")
     host_start = host_end = None
     if host_port:
@@ -211,6 +208,14 @@ def parse_port(spec: str, path: tuple = ()) -> list[dict]:
     return result
 
 
+@lru_cache(maxsize=256)
+def _is_ip(text: str) -> bool:
+    """``is_ip`` once per text: the few host IPs of a file recur on many ports."""
+    from dockyard.compose.validation import is_ip
+
+    return is_ip(text)
+
+
 def _split_port_spec(raw: str, spec: str, path: tuple) -> tuple[str, str, str]:
     if raw.startswith("["):
         closing = raw.find("]")
@@ -235,11 +240,14 @@ def _split_port_spec(raw: str, spec: str, path: tuple) -> tuple[str, str, str]:
 
 
 def _port_range(text: str, spec: str, path: tuple, what: str) -> tuple[int, int]:
-    match = _PORT_RANGE.match(text)
-    if not match:
-        raise _fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else start
+    if text.isdecimal():  # one port, the common case: what the pattern matches (\d is Nd), without it
+        start = end = int(text)
+    else:
+        match = _PORT_RANGE.match(text)
+        if not match:
+            raise _fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) else start
     if start > 65535 or end > 65535:
         raise _fail(path, f"invalid {what}: {text}")
     if end < start:
