@@ -31,7 +31,8 @@ def bind(
     positions: Mapping[tuple, m.Location],
     default_file: str,
 ) -> m.Project:
-    return m.Project(
+    return _make(
+        m.Project,
         name=tree.get("name") or "",
         working_dir=working_dir,
         services=_freeze(
@@ -47,7 +48,7 @@ def bind(
         environment=_freeze(dict(environment)),
         extensions=_extensions(tree),
         files=_freeze(dict(files)),
-        source_map=m.SourceMap(positions, default_file),
+        source_map=_make(m.SourceMap, positions=positions, default_file=default_file),
     )
 
 
@@ -128,6 +129,18 @@ def _construct(cls: type) -> Callable[[dict], Any]:
     return construct
 
 
+_constructors: dict[type, Callable[[dict], Any]] = {}
+
+
+def _make(cls: type, **values: Any) -> Any:
+    """``cls(**values)`` through ``_construct`` (``values`` names every field): a class built
+    only here never has its ``__init__`` compiled (see ``model._frozen``)."""
+    construct = _constructors.get(cls)
+    if construct is None:
+        construct = _constructors[cls] = _construct(cls)
+    return construct(values)
+
+
 Keys = dict[str, tuple[str, Callable[[Any], Any]]]
 
 
@@ -176,7 +189,8 @@ def _if_mapping(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def build(b: Mapping[str, Any]) -> m.Build:
-    return m.Build(
+    return _make(
+        m.Build,
         context=_opt_str(b.get("context")),
         dockerfile=_opt_str(b.get("dockerfile")),
         args=MappingProxyType({str(k): (None if v is None else str(v)) for k, v in (b.get("args") or {}).items()}),
@@ -250,7 +264,8 @@ healthcheck = _binder(m.Healthcheck, {
 
 def device_request(d: Mapping[str, Any]) -> m.DeviceRequest:
     count = d.get("count")
-    return m.DeviceRequest(
+    return _make(
+        m.DeviceRequest,
         capabilities=_strings(d.get("capabilities")),
         driver=_opt_str(d.get("driver")),
         count=-1 if count == "all" else count,
@@ -279,7 +294,7 @@ _update = _or_none(_binder(m.UpdateConfig, {
 
 def _resources(r: Mapping[str, Any] | None) -> m.Resources:
     r = r or {}
-    return m.Resources(limits=_resource(r.get("limits")), reservations=_resource(r.get("reservations")))
+    return _make(m.Resources, limits=_resource(r.get("limits")), reservations=_resource(r.get("reservations")))
 
 
 deploy = _binder(m.Deploy, {
@@ -306,8 +321,8 @@ deploy = _binder(m.Deploy, {
 
 def ulimit(u: Any) -> m.Ulimit:
     if isinstance(u, dict):
-        return m.Ulimit(soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
-    return m.Ulimit(soft=int(u), hard=int(u))
+        return _make(m.Ulimit, soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
+    return _make(m.Ulimit, soft=int(u), hard=int(u))
 
 
 def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
@@ -419,8 +434,8 @@ def service(name: str, s: Mapping[str, Any], env_files: tuple | None = None) -> 
             replace(f, values=_freeze(dict(f.values)) if f.values is not None else None) for f in files
         )
         values["environment"] = _environment(environment)
-    values["other"] = _freeze(other)
-    values["extensions"] = _freeze(extensions)
+    values["other"] = _freeze(other) if other else _EMPTY
+    values["extensions"] = _freeze(extensions) if extensions else _EMPTY
     return _new_service(values)
 
 
@@ -432,7 +447,8 @@ def _external(value: Any) -> bool:
 
 
 def volume(key: str, v: Mapping[str, Any]) -> m.Volume:
-    return m.Volume(
+    return _make(
+        m.Volume,
         key=key,
         name=str(v.get("name") or key),
         driver=_opt_str(v.get("driver")),
@@ -447,7 +463,8 @@ NETWORK_FIELDS = {"name", "driver", "driver_opts", "external", "internal", "atta
 
 
 def network(key: str, n: Mapping[str, Any]) -> m.Network:
-    return m.Network(
+    return _make(
+        m.Network,
         key=key,
         name=str(n.get("name") or key),
         driver=_opt_str(n.get("driver")),
@@ -462,7 +479,8 @@ def network(key: str, n: Mapping[str, Any]) -> m.Network:
 
 
 def file_object(key: str, f: Mapping[str, Any]) -> m.FileObject:
-    return m.FileObject(
+    return _make(
+        m.FileObject,
         key=key,
         name=str(f.get("name") or key),
         file=_opt_str(f.get("file")),
