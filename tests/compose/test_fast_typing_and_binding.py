@@ -152,3 +152,8 @@ def test_a_spec_with_a_variable_or_a_drive_letter_is_scanned_to_the_same_fields(
 def test_a_bad_plain_spec_keeps_its_error(spec, error):
     with pytest.raises(ComposeError, match=f"invalid spec: {spec}: {error}"):
         canonical.parse_volume(spec)
+
+
+def test_a_nul_in_a_volume_spec_still_ends_a_field_as_the_character_scan_reads_it():
+    with pytest.raises(ComposeError, match="empty section between colons"):
+        canonical.parse_volume("./x\0")

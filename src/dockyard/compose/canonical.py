@@ -83,9 +83,9 @@ def parse_volume(spec: str) -> dict:
         volume.update(type="volume", target=spec)
         return volume
     parts = spec.split(":")
-    if "$" not in spec and not any(len(part) == 1 and part.isalpha() for part in parts[:-1]):
-        # the common spec (no ${...}, no drive letter): its colons are the separators, as in the
-        # character scan below, without a Python step per character
+    if "$" not in spec and "\0" not in spec and not any(len(part) == 1 and part.isalpha() for part in parts[:-1]):
+        # the common spec (no ${...}, no drive letter, no NUL, which the scan takes for the end): its
+        # colons are the separators, as in the character scan below, without a Python step per character
         for index, part in enumerate(parts):
             error = _volume_field(":" if index < len(parts) - 1 else "\0", part, volume)
             if error:
