@@ -4,6 +4,10 @@ The tree is already canonical and typed the way ``docker compose config`` prints
 only converts value forms (``"1m30s"`` → nanoseconds, ``"536870912"`` → int, ``"0440"`` → 288)
 and freezes everything into the dataclasses of ``model.py``. Keys the model has no field for go
 to ``Service.other``; ``x-`` keys go to ``extensions``.
+
+A thousand services make ~10,000 objects, so the hot classes are bound by tables (Compose key →
+field, converter) that look only at the keys a mapping has, and objects are built through their
+slots rather than the frozen ``__init__``.
 """
 
 from __future__ import annotations
