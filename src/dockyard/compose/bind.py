@@ -4,12 +4,17 @@ The tree is already canonical and typed the way ``docker compose config`` prints
 only converts value forms (``"1m30s"`` → nanoseconds, ``"536870912"`` → int, ``"0440"`` → 288)
 and freezes everything into the dataclasses of ``model.py``. Keys the model has no field for go
 to ``Service.other``; ``x-`` keys go to ``extensions``.
+
+A thousand services make ~10,000 objects, so the hot classes are bound by tables (Compose key →
+field, converter) that look only at the keys a mapping has, and objects are built through their
+slots rather than the frozen ``__init__``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import fields, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -30,7 +35,8 @@ def bind(
     positions: Mapping[tuple, m.Location],
     default_file: str,
 ) -> m.Project:
-    return m.Project(
+    return _make(
+        m.Project,
         name=tree.get("name") or "",
         working_dir=working_dir,
         services=_freeze(
@@ -46,15 +52,19 @@ def bind(
         environment=_freeze(dict(environment)),
         extensions=_extensions(tree),
         files=_freeze(dict(files)),
-        source_map=m.SourceMap(positions, default_file),
+        source_map=_make(m.SourceMap, positions=positions, default_file=default_file),
     )
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze(value: Any) -> Any:
+    # no call for the scalars: most values of a mapping are strings or numbers
     if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: _freeze(v) if isinstance(v, (dict, list)) else v for k, v in value.items()})
     if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
+        return tuple(_freeze(v) if isinstance(v, (dict, list)) else v for v in value)
     return value
 
 
@@ -69,15 +79,25 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def _str_map(value: Any) -> Mapping[str, str]:
-    return _freeze({str(k): ("" if v is None else str(v)) for k, v in (value or {}).items()})
+    return MappingProxyType({str(k): ("" if v is None else str(v)) for k, v in (value or {}).items()})
+
+
+# The same few durations and sizes ("30s", "1m0s", "536870912") recur on every service: each
+# text is parsed once per process.
+_duration_of_text = lru_cache(maxsize=256)(parse_duration)
+_size_of_text = lru_cache(maxsize=256)(parse_size)
 
 
 def _duration(value: Any) -> int | None:
-    return None if value is None else parse_duration(value)
+    if value is None:
+        return None
+    return _duration_of_text(value) if type(value) is str else parse_duration(value)
 
 
 def _size(value: Any) -> int | None:
-    return None if value is None else parse_size(value)
+    if value is None:
+        return None
+    return _size_of_text(value) if type(value) is str else parse_size(value)
 
 
 def _mode(value: Any) -> int | None:
@@ -90,197 +110,166 @@ def _opt_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-# --- services ----------------------------------------------------------------------------------
-
-MODELLED = {
-    "image", "build", "command", "entrypoint", "environment", "env_file", "working_dir", "user", "hostname",
-    "domainname", "ports", "expose", "volumes", "tmpfs", "configs", "secrets", "depends_on", "links", "networks",
-    "network_mode", "healthcheck", "deploy", "scale", "restart", "labels", "annotations", "cap_add", "cap_drop",
-    "privileged", "read_only", "tty", "stdin_open", "init", "stop_grace_period", "stop_signal", "dns",
-    "dns_search", "dns_opt", "extra_hosts", "sysctls", "ulimits", "devices", "pull_policy", "platform", "cpus",
-    "mem_limit", "mem_reservation", "shm_size", "pid", "ipc", "group_add", "security_opt", "gpus", "profiles",
-    "container_name", "logging",
-}
+def _identity(value: Any) -> Any:
+    return value
 
 
-def service(name: str, s: Mapping[str, Any], env_files: tuple | None = None) -> m.Service:
-    """``env_files``: (EnvFile entries with their values, explicit environment) when the loader
-    merged env_file variables into ``environment`` for printing; the model keeps them apart."""
-    s = s or {}
-    environment = s.get("environment") or {}
-    files: tuple[m.EnvFile, ...] = tuple(
-        m.EnvFile(path=e["path"], required=e.get("required", True), format=e.get("format"))
-        for e in s.get("env_file") or []
-        if isinstance(e, dict)
-    )
-    if env_files is not None:
-        files, environment = env_files
-        files = tuple(replace(f, values=_freeze(dict(f.values)) if f.values is not None else None) for f in files)
-    return m.Service(
-        name=name,
-        image=_opt_str(s.get("image")),
-        build=build(s["build"]) if isinstance(s.get("build"), dict) else None,
-        command=_strings(s["command"]) if s.get("command") is not None else None,
-        entrypoint=_strings(s["entrypoint"]) if s.get("entrypoint") is not None else None,
-        environment=_freeze({str(k): (None if v is None else str(v)) for k, v in environment.items()}),
-        env_files=files,
-        working_dir=_opt_str(s.get("working_dir")),
-        user=_opt_str(s.get("user")),
-        hostname=_opt_str(s.get("hostname")),
-        domainname=_opt_str(s.get("domainname")),
-        ports=tuple(port(p) for p in s.get("ports") or []),
-        expose=_strings(s.get("expose")),
-        volumes=tuple(service_volume(v) for v in s.get("volumes") or []),
-        tmpfs=_strings(s.get("tmpfs")),
-        configs=tuple(file_reference(c) for c in s.get("configs") or []),
-        secrets=tuple(file_reference(c) for c in s.get("secrets") or []),
-        depends_on=_freeze({k: dependency(v or {}) for k, v in (s.get("depends_on") or {}).items()}),
-        links=_strings(s.get("links")),
-        networks=_freeze(
-            {k: (service_network(v) if v is not None else None) for k, v in (s.get("networks") or {}).items()}
-        ),
-        network_mode=_opt_str(s.get("network_mode")),
-        healthcheck=healthcheck(s["healthcheck"]) if s.get("healthcheck") is not None else None,
-        deploy=deploy(s["deploy"]) if s.get("deploy") is not None else None,
-        scale=s.get("scale"),
-        restart=_opt_str(s.get("restart")),
-        labels=_str_map(s.get("labels")),
-        annotations=_str_map(s.get("annotations")),
-        cap_add=_strings(s.get("cap_add")),
-        cap_drop=_strings(s.get("cap_drop")),
-        privileged=bool(s.get("privileged", False)),
-        read_only=bool(s.get("read_only", False)),
-        tty=bool(s.get("tty", False)),
-        stdin_open=bool(s.get("stdin_open", False)),
-        init=s.get("init"),
-        stop_grace_period=_duration(s.get("stop_grace_period")),
-        stop_signal=_opt_str(s.get("stop_signal")),
-        dns=_strings(s.get("dns")),
-        dns_search=_strings(s.get("dns_search")),
-        dns_opt=_strings(s.get("dns_opt")),
-        extra_hosts=_extra_hosts(s.get("extra_hosts")),
-        sysctls=_str_map(s.get("sysctls")),
-        ulimits=_freeze({k: ulimit(v) for k, v in (s.get("ulimits") or {}).items()}),
-        devices=tuple(_freeze(d) for d in s.get("devices") or []),
-        pull_policy=_opt_str(s.get("pull_policy")),
-        platform=_opt_str(s.get("platform")),
-        cpus=float(s["cpus"]) if s.get("cpus") is not None else None,
-        mem_limit=_size(s.get("mem_limit")),
-        mem_reservation=_size(s.get("mem_reservation")),
-        shm_size=_size(s.get("shm_size")),
-        pid=_opt_str(s.get("pid")),
-        ipc=_opt_str(s.get("ipc")),
-        group_add=_strings(s.get("group_add")),
-        security_opt=_strings(s.get("security_opt")),
-        gpus=tuple(device_request(g) for g in s.get("gpus") or [] if isinstance(g, dict)),
-        profiles=_strings(s.get("profiles")),
-        container_name=_opt_str(s.get("container_name")),
-        logging=_freeze(s["logging"]) if s.get("logging") is not None else None,
-        other=_freeze({k: v for k, v in s.items() if k not in MODELLED and not k.startswith("x-")}),
-        extensions=_extensions(s),
-    )
+def _construct(cls: type) -> Callable[[dict], Any]:
+    """A faster ``cls(**values)`` for a frozen, slotted dataclass; ``values`` names every field.
+
+    The generated ``__init__`` assigns each field through ``object.__setattr__`` (the frozen
+    guard's way around itself), which for a 60-field ``Service`` costs more than computing the
+    values; the slots' own descriptors assign directly.
+    """
+    setters = tuple((f.name, cls.__dict__[f.name].__set__) for f in fields(cls))
+    new = object.__new__
+
+    def construct(values: dict) -> Any:
+        instance = new(cls)
+        for name, set_value in setters:
+            set_value(instance, values[name])
+        return instance
+
+    return construct
+
+
+_constructors: dict[type, Callable[[dict], Any]] = {}
+
+
+def _make(cls: type, **values: Any) -> Any:
+    """``cls(**values)`` through ``_construct`` (``values`` names every field): a class built
+    only here never has its ``__init__`` compiled (see ``model._frozen``)."""
+    construct = _constructors.get(cls)
+    if construct is None:
+        construct = _constructors[cls] = _construct(cls)
+    return construct(values)
+
+
+Keys = dict[str, tuple[str, Callable[[Any], Any]]]
+
+
+def _binder(cls: type, keys: Keys, *, mandatory: tuple[str, ...] = (), **defaults: Any) -> Callable[[Any], Any]:
+    """A binder of ``cls`` from a mapping: ``keys`` maps a Compose key to (field, converter).
+
+    Only the keys a mapping has are converted (a few of the many a class models); a field whose
+    key is absent takes ``converter(None)`` unless ``defaults`` gives its value. Other keys are
+    ignored, except ``x-`` keys, kept in ``extensions`` when ``cls`` has that field. A
+    ``mandatory`` field has no value when its key is absent (building then fails).
+    """
+    construct = _construct(cls)
+    absent = {name: convert(None) for name, convert in keys.values() if name not in mandatory} | defaults
+    with_extensions = "extensions" in cls.__slots__
+    if with_extensions:
+        absent["extensions"] = _EMPTY
+
+    def bind_one(node: Mapping[str, Any]) -> Any:
+        values = absent.copy()
+        extensions = None
+        for key, value in node.items():
+            bound = keys.get(key)
+            if bound is not None:
+                values[bound[0]] = bound[1](value)
+            elif with_extensions and isinstance(key, str) and key.startswith("x-"):
+                if extensions is None:
+                    extensions = {}
+                extensions[key] = value
+        if extensions is not None:
+            values["extensions"] = _freeze(extensions)
+        return construct(values)
+
+    return bind_one
+
+
+def _tuple_of(bind_one: Callable[[Any], Any]) -> Callable[[Any], tuple]:
+    return lambda value: tuple(bind_one(item) for item in value or [])
+
+
+def _or_none(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else bind_one(value)
+
+
+def _if_mapping(bind_one: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: bind_one(value) if isinstance(value, dict) else None
 
 
 def build(b: Mapping[str, Any]) -> m.Build:
-    return m.Build(
+    return _make(
+        m.Build,
         context=_opt_str(b.get("context")),
         dockerfile=_opt_str(b.get("dockerfile")),
-        args=_freeze({str(k): (None if v is None else str(v)) for k, v in (b.get("args") or {}).items()}),
+        args=MappingProxyType({str(k): (None if v is None else str(v)) for k, v in (b.get("args") or {}).items()}),
         target=_opt_str(b.get("target")),
         other=_freeze({k: v for k, v in b.items() if k not in ("context", "dockerfile", "args", "target")}),
     )
 
 
-def port(p: Mapping[str, Any]) -> m.Port:
-    return m.Port(
-        target=int(p["target"]),
-        published=_opt_str(p.get("published")) or None,
-        host_ip=_opt_str(p.get("host_ip")),
-        protocol=p.get("protocol") or "tcp",
-        mode=p.get("mode") or "ingress",
-        name=_opt_str(p.get("name")),
-        app_protocol=_opt_str(p.get("app_protocol")),
-        extensions=_extensions(p),
-    )
+port = _binder(m.Port, {
+    "target": ("target", int),
+    "published": ("published", lambda v: _opt_str(v) or None),
+    "host_ip": ("host_ip", _opt_str),
+    "protocol": ("protocol", lambda v: v or "tcp"),
+    "mode": ("mode", lambda v: v or "ingress"),
+    "name": ("name", _opt_str),
+    "app_protocol": ("app_protocol", _opt_str),
+}, mandatory=("target",))
 
+service_volume = _binder(m.ServiceVolume, {
+    "type": ("type", lambda v: v or "volume"),
+    "target": ("target", lambda v: str(v or "")),
+    "source": ("source", lambda v: _opt_str(v) or None),
+    "read_only": ("read_only", bool),
+    "consistency": ("consistency", _opt_str),
+    "bind": ("bind", _if_mapping(_binder(m.BindOptions, {
+        "propagation": ("propagation", _identity),
+        "create_host_path": ("create_host_path", bool),  # False when absent: the short syntax sets it
+        "selinux": ("selinux", _identity),
+        "recursive": ("recursive", _identity),
+    }))),
+    "volume": ("volume", _if_mapping(_binder(m.VolumeOptions, {
+        "nocopy": ("nocopy", bool),
+        "subpath": ("subpath", _identity),
+        "labels": ("labels", _str_map),
+    }))),
+    "tmpfs": ("tmpfs", _if_mapping(_binder(m.TmpfsOptions, {"size": ("size", _size), "mode": ("mode", _mode)}))),
+    "image": ("image_subpath", lambda v: v.get("subpath") if isinstance(v, dict) else None),
+})
 
-def service_volume(v: Mapping[str, Any]) -> m.ServiceVolume:
-    bind_options = v.get("bind")
-    volume_options = v.get("volume")
-    tmpfs_options = v.get("tmpfs")
-    return m.ServiceVolume(
-        type=v.get("type") or "volume",
-        target=str(v.get("target") or ""),
-        source=_opt_str(v.get("source")) or None,
-        read_only=bool(v.get("read_only", False)),
-        consistency=_opt_str(v.get("consistency")),
-        bind=m.BindOptions(
-            propagation=bind_options.get("propagation"),
-            create_host_path=bool(bind_options.get("create_host_path", False)),  # short syntax sets it
-            selinux=bind_options.get("selinux"),
-            recursive=bind_options.get("recursive"),
-        )
-        if isinstance(bind_options, dict)
-        else None,
-        volume=m.VolumeOptions(
-            nocopy=bool(volume_options.get("nocopy", False)),
-            subpath=volume_options.get("subpath"),
-            labels=_str_map(volume_options.get("labels")),
-        )
-        if isinstance(volume_options, dict)
-        else None,
-        tmpfs=m.TmpfsOptions(size=_size(tmpfs_options.get("size")), mode=_mode(tmpfs_options.get("mode")))
-        if isinstance(tmpfs_options, dict)
-        else None,
-        image_subpath=(v.get("image") or {}).get("subpath") if isinstance(v.get("image"), dict) else None,
-        extensions=_extensions(v),
-    )
+file_reference = _binder(m.FileReference, {
+    "source": ("source", str),
+    "target": ("target", _opt_str),
+    "uid": ("uid", _opt_str),
+    "gid": ("gid", _opt_str),
+    "mode": ("mode", _mode),
+})
 
+dependency = _binder(m.Dependency, {
+    "condition": ("condition", lambda v: v or "service_started"),
+    "required": ("required", bool),
+    "restart": ("restart", bool),
+}, required=True)  # true when absent
 
-def file_reference(c: Mapping[str, Any]) -> m.FileReference:
-    return m.FileReference(
-        source=str(c.get("source")),
-        target=_opt_str(c.get("target")),
-        uid=_opt_str(c.get("uid")),
-        gid=_opt_str(c.get("gid")),
-        mode=_mode(c.get("mode")),
-        extensions=_extensions(c),
-    )
+service_network = _binder(m.ServiceNetwork, {
+    "aliases": ("aliases", _strings),
+    "ipv4_address": ("ipv4_address", _opt_str),
+    "ipv6_address": ("ipv6_address", _opt_str),
+    "priority": ("priority", _identity),
+})
 
-
-def dependency(d: Mapping[str, Any]) -> m.Dependency:
-    return m.Dependency(
-        condition=d.get("condition") or "service_started",
-        required=bool(d.get("required", True)),
-        restart=bool(d.get("restart", False)),
-    )
-
-
-def service_network(n: Mapping[str, Any]) -> m.ServiceNetwork:
-    return m.ServiceNetwork(
-        aliases=_strings(n.get("aliases")),
-        ipv4_address=_opt_str(n.get("ipv4_address")),
-        ipv6_address=_opt_str(n.get("ipv6_address")),
-        priority=n.get("priority"),
-        extensions=_extensions(n),
-    )
-
-
-def healthcheck(h: Mapping[str, Any]) -> m.Healthcheck:
-    return m.Healthcheck(
-        test=_strings(h["test"]) if h.get("test") is not None else None,
-        interval=_duration(h.get("interval")),
-        timeout=_duration(h.get("timeout")),
-        retries=h.get("retries"),
-        start_period=_duration(h.get("start_period")),
-        start_interval=_duration(h.get("start_interval")),
-        disable=bool(h.get("disable", False)),
-    )
+healthcheck = _binder(m.Healthcheck, {
+    "test": ("test", _or_none(_strings)),
+    "interval": ("interval", _duration),
+    "timeout": ("timeout", _duration),
+    "retries": ("retries", _identity),
+    "start_period": ("start_period", _duration),
+    "start_interval": ("start_interval", _duration),
+    "disable": ("disable", bool),
+})
 
 
 def device_request(d: Mapping[str, Any]) -> m.DeviceRequest:
     count = d.get("count")
-    return m.DeviceRequest(
+    return _make(
+        m.DeviceRequest,
         capabilities=_strings(d.get("capabilities")),
         driver=_opt_str(d.get("driver")),
         count=-1 if count == "all" else count,
@@ -289,67 +278,55 @@ def device_request(d: Mapping[str, Any]) -> m.DeviceRequest:
     )
 
 
-def _resource(r: Mapping[str, Any] | None) -> m.Resource | None:
-    if r is None:
-        return None
-    return m.Resource(
-        cpus=float(r["cpus"]) if r.get("cpus") is not None else None,
-        memory=_size(r.get("memory")),
-        pids=r.get("pids"),
-        devices=tuple(device_request(d) for d in r.get("devices") or []),
-        generic_resources=tuple(_freeze(g) for g in r.get("generic_resources") or []),
-    )
+_resource = _or_none(_binder(m.Resource, {
+    "cpus": ("cpus", _or_none(float)),
+    "memory": ("memory", _size),
+    "pids": ("pids", _identity),
+    "devices": ("devices", _tuple_of(device_request)),
+    "generic_resources": ("generic_resources", _tuple_of(_freeze)),
+}))
+
+_update = _or_none(_binder(m.UpdateConfig, {
+    "parallelism": ("parallelism", _identity),
+    "delay": ("delay", _duration),
+    "failure_action": ("failure_action", _identity),
+    "monitor": ("monitor", _duration),
+    "max_failure_ratio": ("max_failure_ratio", _identity),
+    "order": ("order", _identity),
+}))
 
 
-def _update(u: Mapping[str, Any] | None) -> m.UpdateConfig | None:
-    if u is None:
-        return None
-    return m.UpdateConfig(
-        parallelism=u.get("parallelism"),
-        delay=_duration(u.get("delay")),
-        failure_action=u.get("failure_action"),
-        monitor=_duration(u.get("monitor")),
-        max_failure_ratio=u.get("max_failure_ratio"),
-        order=u.get("order"),
-    )
+def _resources(r: Mapping[str, Any] | None) -> m.Resources:
+    r = r or {}
+    return _make(m.Resources, limits=_resource(r.get("limits")), reservations=_resource(r.get("reservations")))
 
 
-def deploy(d: Mapping[str, Any]) -> m.Deploy:
-    resources = d.get("resources") or {}
-    restart = d.get("restart_policy")
-    placement = d.get("placement")
-    return m.Deploy(
-        mode=d.get("mode"),
-        replicas=d.get("replicas"),
-        labels=_str_map(d.get("labels")),
-        update_config=_update(d.get("update_config")),
-        rollback_config=_update(d.get("rollback_config")),
-        resources=m.Resources(limits=_resource(resources.get("limits")),
-                              reservations=_resource(resources.get("reservations"))),
-        restart_policy=m.RestartPolicy(
-            condition=restart.get("condition"),
-            delay=_duration(restart.get("delay")),
-            max_attempts=restart.get("max_attempts"),
-            window=_duration(restart.get("window")),
-        )
-        if isinstance(restart, dict)
-        else None,
-        placement=m.Placement(
-            constraints=_strings(placement.get("constraints")),
-            preferences=tuple(_freeze(p) for p in placement.get("preferences") or []),
-            max_replicas_per_node=placement.get("max_replicas_per_node"),
-        )
-        if isinstance(placement, dict)
-        else None,
-        endpoint_mode=d.get("endpoint_mode"),
-        extensions=_extensions(d),
-    )
+deploy = _binder(m.Deploy, {
+    "mode": ("mode", _identity),
+    "replicas": ("replicas", _identity),
+    "labels": ("labels", _str_map),
+    "update_config": ("update_config", _update),
+    "rollback_config": ("rollback_config", _update),
+    "resources": ("resources", _resources),
+    "restart_policy": ("restart_policy", _if_mapping(_binder(m.RestartPolicy, {
+        "condition": ("condition", _identity),
+        "delay": ("delay", _duration),
+        "max_attempts": ("max_attempts", _identity),
+        "window": ("window", _duration),
+    }))),
+    "placement": ("placement", _if_mapping(_binder(m.Placement, {
+        "constraints": ("constraints", _strings),
+        "preferences": ("preferences", _tuple_of(_freeze)),
+        "max_replicas_per_node": ("max_replicas_per_node", _identity),
+    }))),
+    "endpoint_mode": ("endpoint_mode", _identity),
+})
 
 
 def ulimit(u: Any) -> m.Ulimit:
     if isinstance(u, dict):
-        return m.Ulimit(soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
-    return m.Ulimit(soft=int(u), hard=int(u))
+        return _make(m.Ulimit, soft=int(u.get("soft", 0)), hard=int(u.get("hard", 0)))
+    return _make(m.Ulimit, soft=int(u), hard=int(u))
 
 
 def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
@@ -360,6 +337,112 @@ def _extra_hosts(value: Any) -> Mapping[str, tuple[str, ...]]:
     return _freeze({k: tuple(v) for k, v in hosts.items()})
 
 
+# --- services (after the binders their key table names) ------------------------------------------
+
+
+def _environment(environment: Mapping[str, Any]) -> Mapping[str, str | None]:
+    return MappingProxyType({str(k): (None if v is None else str(v)) for k, v in environment.items()})
+
+
+# Service key → (field, converter of the key's value). Only the keys a service has are looked
+# at (a service sets a handful of the ~60); an absent key's field takes ``converter(None)``.
+SERVICE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "image": ("image", _opt_str),
+    "build": ("build", _if_mapping(build)),
+    "command": ("command", _or_none(_strings)),
+    "entrypoint": ("entrypoint", _or_none(_strings)),
+    "environment": ("environment", lambda v: _environment(v or {})),
+    "env_file": ("env_files", lambda v: tuple(
+        m.EnvFile(path=e["path"], required=e.get("required", True), format=e.get("format"))
+        for e in v or []
+        if isinstance(e, dict)
+    )),
+    "working_dir": ("working_dir", _opt_str),
+    "user": ("user", _opt_str),
+    "hostname": ("hostname", _opt_str),
+    "domainname": ("domainname", _opt_str),
+    "ports": ("ports", _tuple_of(port)),
+    "expose": ("expose", _strings),
+    "volumes": ("volumes", _tuple_of(service_volume)),
+    "tmpfs": ("tmpfs", _strings),
+    "configs": ("configs", _tuple_of(file_reference)),
+    "secrets": ("secrets", _tuple_of(file_reference)),
+    "depends_on": ("depends_on", lambda v: MappingProxyType({k: dependency(d or {}) for k, d in (v or {}).items()})),
+    "links": ("links", _strings),
+    "networks": ("networks", lambda v: MappingProxyType(
+        {k: (service_network(n) if n is not None else None) for k, n in (v or {}).items()}
+    )),
+    "network_mode": ("network_mode", _opt_str),
+    "healthcheck": ("healthcheck", _or_none(healthcheck)),
+    "deploy": ("deploy", _or_none(deploy)),
+    "scale": ("scale", _identity),
+    "restart": ("restart", _opt_str),
+    "labels": ("labels", _str_map),
+    "annotations": ("annotations", _str_map),
+    "cap_add": ("cap_add", _strings),
+    "cap_drop": ("cap_drop", _strings),
+    "privileged": ("privileged", bool),
+    "read_only": ("read_only", bool),
+    "tty": ("tty", bool),
+    "stdin_open": ("stdin_open", bool),
+    "init": ("init", _identity),
+    "stop_grace_period": ("stop_grace_period", _duration),
+    "stop_signal": ("stop_signal", _opt_str),
+    "dns": ("dns", _strings),
+    "dns_search": ("dns_search", _strings),
+    "dns_opt": ("dns_opt", _strings),
+    "extra_hosts": ("extra_hosts", _extra_hosts),
+    "sysctls": ("sysctls", _str_map),
+    "ulimits": ("ulimits", lambda v: MappingProxyType({k: ulimit(u) for k, u in (v or {}).items()})),
+    "devices": ("devices", _tuple_of(_freeze)),
+    "pull_policy": ("pull_policy", _opt_str),
+    "platform": ("platform", _opt_str),
+    "cpus": ("cpus", _or_none(float)),
+    "mem_limit": ("mem_limit", _size),
+    "mem_reservation": ("mem_reservation", _size),
+    "shm_size": ("shm_size", _size),
+    "pid": ("pid", _opt_str),
+    "ipc": ("ipc", _opt_str),
+    "group_add": ("group_add", _strings),
+    "security_opt": ("security_opt", _strings),
+    "gpus": ("gpus", lambda v: tuple(device_request(g) for g in v or [] if isinstance(g, dict))),
+    "profiles": ("profiles", _strings),
+    "container_name": ("container_name", _opt_str),
+    "logging": ("logging", _or_none(_freeze)),
+}
+MODELLED = set(SERVICE_KEYS)
+
+_new_service = _construct(m.Service)
+_SERVICE_DEFAULTS = {field_name: convert(None) for field_name, convert in SERVICE_KEYS.values()}
+
+
+def service(name: str, s: Mapping[str, Any], env_files: tuple | None = None) -> m.Service:
+    """``env_files``: (EnvFile entries with their values, explicit environment) when the loader
+    merged env_file variables into ``environment`` for printing; the model keeps them apart."""
+    values = dict(_SERVICE_DEFAULTS)
+    values["name"] = name
+    other = {}
+    extensions = {}
+    for key, value in (s or {}).items():
+        bound = SERVICE_KEYS.get(key)
+        if bound is not None:
+            field_name, convert = bound
+            values[field_name] = convert(value)
+        elif key.startswith("x-"):
+            extensions[key] = value
+        else:
+            other[key] = value
+    if env_files is not None:
+        files, environment = env_files
+        values["env_files"] = tuple(
+            replace(f, values=_freeze(dict(f.values)) if f.values is not None else None) for f in files
+        )
+        values["environment"] = _environment(environment)
+    values["other"] = _freeze(other) if other else _EMPTY
+    values["extensions"] = _freeze(extensions) if extensions else _EMPTY
+    return _new_service(values)
+
+
 # --- top-level resources -----------------------------------------------------------------------
 
 
@@ -368,7 +451,8 @@ def _external(value: Any) -> bool:
 
 
 def volume(key: str, v: Mapping[str, Any]) -> m.Volume:
-    return m.Volume(
+    return _make(
+        m.Volume,
         key=key,
         name=str(v.get("name") or key),
         driver=_opt_str(v.get("driver")),
@@ -383,7 +467,8 @@ NETWORK_FIELDS = {"name", "driver", "driver_opts", "external", "internal", "atta
 
 
 def network(key: str, n: Mapping[str, Any]) -> m.Network:
-    return m.Network(
+    return _make(
+        m.Network,
         key=key,
         name=str(n.get("name") or key),
         driver=_opt_str(n.get("driver")),
@@ -398,7 +483,8 @@ def network(key: str, n: Mapping[str, Any]) -> m.Network:
 
 
 def file_object(key: str, f: Mapping[str, Any]) -> m.FileObject:
-    return m.FileObject(
+    return _make(
+        m.FileObject,
         key=key,
         name=str(f.get("name") or key),
         file=_opt_str(f.get("file")),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from dockyard.errors import ComposeError, SchemaError
@@ -39,17 +40,21 @@ def compile_table(table: dict[str, Transform]) -> dict:
 
 def walk(value: Any, trie: dict, path: tuple = ()) -> Any:
     """Apply the transforms of ``trie`` bottom-up (children first) and return the new value."""
-    if isinstance(value, dict):
-        for key in list(value):
-            child = trie.get(key) or trie.get("*")
-            if child is not None:
-                value[key] = walk(value[key], child, (*path, key))
-    elif isinstance(value, list):
-        child = trie.get("[]")
-        if child is not None:
-            for index, item in enumerate(value):
-                value[index] = walk(item, child, (*path, index))
     function = trie.get(None)
+    # most nodes reached are leaves (one transform, no pattern below): their children are not looked at
+    if len(trie) > (function is not None):
+        if isinstance(value, dict):
+            get = trie.get
+            star = get("*")
+            for key in list(value):
+                child = get(key, star)
+                if child is not None:
+                    value[key] = walk(value[key], child, (*path, key))
+        elif isinstance(value, list):
+            child = trie.get("[]")
+            if child is not None:
+                for index, item in enumerate(value):
+                    value[index] = walk(item, child, (*path, index))
     return function(value, path) if function is not None else value
 
 
@@ -76,6 +81,16 @@ def parse_volume(spec: str) -> dict:
         raise ComposeError("invalid empty volume spec")
     if len(spec) <= 2:
         volume.update(type="volume", target=spec)
+        return volume
+    parts = spec.split(":")
+    if "$" not in spec and "\0" not in spec and not any(len(part) == 1 and part.isalpha() for part in parts[:-1]):
+        # the common spec (no ${...}, no drive letter, no NUL, which the scan takes for the end): its
+        # colons are the separators, as in the character scan below, without a Python step per character
+        for index, part in enumerate(parts):
+            error = _volume_field(":" if index < len(parts) - 1 else "\0", part, volume)
+            if error:
+                raise ComposeError(f"invalid spec: {spec}: {error}")
+        _volume_type(volume)
         return volume
     buffer: list[str] = []
     depth = 0
@@ -163,11 +178,8 @@ def parse_port(spec: str, path: tuple = ()) -> list[dict]:
     if protocol.lower() not in ("tcp", "udp", "sctp"):
         raise _fail(path, f"invalid proto: {protocol}")
     host_ip, host_port, container = _split_port_spec(raw, spec, path)
-    if host_ip:
-        from dockyard.compose.validation import is_ip
-
-        if not is_ip(host_ip):
-            raise _fail(path, f"invalid IP address: {host_ip}")
+    if host_ip and not _is_ip(host_ip):
+        raise _fail(path, f"invalid IP address: {host_ip}")
     start, end = _port_range(container, spec, path, "containerPort")
     host_start = host_end = None
     if host_port:
@@ -196,6 +208,14 @@ def parse_port(spec: str, path: tuple = ()) -> list[dict]:
     return result
 
 
+@lru_cache(maxsize=256)
+def _is_ip(text: str) -> bool:
+    """``is_ip`` once per text: the few host IPs of a file recur on many ports."""
+    from dockyard.compose.validation import is_ip
+
+    return is_ip(text)
+
+
 def _split_port_spec(raw: str, spec: str, path: tuple) -> tuple[str, str, str]:
     if raw.startswith("["):
         closing = raw.find("]")
@@ -220,11 +240,14 @@ def _split_port_spec(raw: str, spec: str, path: tuple) -> tuple[str, str, str]:
 
 
 def _port_range(text: str, spec: str, path: tuple, what: str) -> tuple[int, int]:
-    match = _PORT_RANGE.match(text)
-    if not match:
-        raise _fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
-    start = int(match.group(1))
-    end = int(match.group(2)) if match.group(2) else start
+    if text.isdecimal():  # one port, the common case: what the pattern matches (\d is Nd), without it
+        start = end = int(text)
+    else:
+        match = _PORT_RANGE.match(text)
+        if not match:
+            raise _fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
+        start = int(match.group(1))
+        end = int(match.group(2)) if match.group(2) else start
     if start > 65535 or end > 65535:
         raise _fail(path, f"invalid {what}: {text}")
     if end < start:
@@ -514,6 +537,8 @@ def omit_empty(tree: dict) -> dict:
 
 
 def _go_string(value: Any) -> str:
+    if type(value) is str:  # most values: no import statement to run
+        return value
     from dockyard.compose.merge import go_format
 
     return go_format(value)
@@ -576,7 +601,23 @@ def _healthcheck_test(value: Any, path: tuple) -> Any:
     return value
 
 
+# The same few texts ("30s", "512M") recur on every service: each is converted once per process.
+@lru_cache(maxsize=256)
+def _go_duration_text(text: str) -> str:
+    return format_duration(parse_duration(text))
+
+
+@lru_cache(maxsize=256)
+def _bytes_text(text: str) -> str:
+    return str(parse_size(text))
+
+
 def _duration(value: Any, path: tuple) -> Any:
+    if type(value) is str:
+        try:
+            return _go_duration_text(value)
+        except ComposeError:
+            pass  # converted again below, for an error that names the path
     return format_duration(parse_duration(value, path)) if value is not None else value
 
 
@@ -601,6 +642,11 @@ def _sorted_extra_hosts(value: Any, path: tuple) -> Any:
 
 
 def _size(value: Any, path: tuple) -> Any:
+    if type(value) is str:
+        try:
+            return _bytes_text(value)
+        except ComposeError:
+            pass  # converted again below, for an error that names the path
     return str(parse_size(value, path)) if value is not None else value
 
 
@@ -714,25 +760,30 @@ _MAP_KEYS = frozenset(
 )
 
 
-def _omitted_when_empty(key: str, value: Any) -> bool:
-    if key in KEPT_WHEN_EMPTY or key.startswith("x-"):
-        return False
-    return value == [] or (value == {} and key in _MAP_KEYS)
-
-
 def _omit_false(node: Any) -> None:
+    """Drop ``false`` members (Go ``omitempty``) in ``node`` and the containers below it."""
     if isinstance(node, dict):
-        for key in [k for k, v in node.items() if v is False and k not in KEPT_WHEN_FALSE]:
-            if not str(key).startswith("x-"):
-                del node[key]
+        false_keys = None  # deleted after the loop; a list only when there is one
         for key, value in node.items():
+            if value is False:
+                if key not in KEPT_WHEN_FALSE and not str(key).startswith("x-"):
+                    if false_keys is None:
+                        false_keys = []
+                    false_keys.append(key)
             # only containers can hold a false to drop: no call for the (many) scalars
-            if isinstance(value, (dict, list)) and key not in _USER_MAPS and not str(key).startswith("x-"):
+            elif isinstance(value, (dict, list)) and key not in _USER_MAPS and not str(key).startswith("x-"):
                 _omit_false(value)
+        if false_keys is not None:
+            for key in false_keys:
+                del node[key]
     elif isinstance(node, list):
         for item in node:
             if isinstance(item, (dict, list)):
                 _omit_false(item)
+
+
+_SERVICE_TYPED = TYPED["services"]["*"]
+_RESOURCES_TYPED = {key: child for key, child in TYPED.items() if key != "services"}
 
 
 def typed(tree: dict) -> dict:
@@ -742,12 +793,33 @@ def typed(tree: dict) -> dict:
     so are empty lists and mappings on a service, except ``command`` and ``entrypoint`` where
     empty means "explicitly nothing".
     """
-    tree = walk(tree, TYPED)
-    for section in ("services", "networks", "volumes", "secrets", "configs"):
+    tree = walk(tree, _RESOURCES_TYPED)
+    services = tree.get("services")
+    if isinstance(services, dict):
+        for name, service in services.items():
+            if isinstance(service, dict):
+                _typed_service(service, ("services", name))
+    for section in ("networks", "volumes", "secrets", "configs"):
         for resource in (tree.get(section) or {}).values():
             _omit_false(resource)
-    for service in (tree.get("services") or {}).values():
-        if isinstance(service, dict):
-            for key in [k for k, v in service.items() if _omitted_when_empty(k, v)]:
-                del service[key]
     return tree
+
+
+def _typed_service(service: dict, path: tuple) -> None:
+    """``TYPED`` and the omissions for one service, in one pass over its keys (the hot loop of
+    ``typed``: a thousand services are a thousand of these)."""
+    for key in list(service):
+        value = service[key]
+        child = _SERVICE_TYPED.get(key)
+        if child is not None:
+            value = service[key] = walk(value, child, (*path, key))
+        if key.startswith("x-"):
+            continue
+        if value is False:
+            if key not in KEPT_WHEN_FALSE:
+                del service[key]
+        elif isinstance(value, (dict, list)):
+            if key not in _USER_MAPS:
+                _omit_false(value)
+            if key not in KEPT_WHEN_EMPTY and (value == [] or (value == {} and key in _MAP_KEYS)):
+                del service[key]
