@@ -11,11 +11,9 @@ Service keys that dockyard does not model one by one are kept, canonical and unt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
-from operator import attrgetter
-from reprlib import recursive_repr
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from dockyard.compose.location import Location
 
@@ -33,70 +31,7 @@ def _empty() -> Mapping[str, Any]:
     return {}
 
 
-T = TypeVar("T")
-
-
-def _frozen(cls: type[T]) -> type[T]:
-    """``@dataclass(frozen=True, slots=True)``, cheaper to create at start-up.
-
-    ``dataclass`` compiles source text for each method it writes: for the classes below that
-    was ~15 ms of every command that binds a model. Here ``__eq__``, ``__hash__`` and
-    ``__repr__`` are closures over the field names (what dataclass writes, without compiling),
-    and the ``__init__`` dataclass writes is compiled at the class's first construction
-    (``bind`` builds services, ports, volumes ... without it).
-    """
-    cls = dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)(cls)
-    every = fields(cls)
-    compared = _values([f.name for f in every if f.compare])
-    hashed = _values([f.name for f in every if (f.compare if f.hash is None else f.hash)])
-    shown = [(f.name, attrgetter(f.name)) for f in every if f.repr]
-
-    def __eq__(self: Any, other: Any) -> Any:
-        if other.__class__ is self.__class__:
-            return compared(self) == compared(other)
-        return NotImplemented
-
-    def __hash__(self: Any) -> int:
-        return hash(hashed(self))
-
-    @recursive_repr()
-    def __repr__(self: Any) -> str:
-        shown_fields = ", ".join(f"{name}={value(self)!r}" for name, value in shown)
-        return f"{self.__class__.__qualname__}({shown_fields})"
-
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init = cls.__init__ = _dataclass_init(cls)  # type: ignore[misc]
-        init(self, *args, **kwargs)
-
-    for method in (__eq__, __hash__, __repr__, __init__):
-        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
-        setattr(cls, method.__name__, method)
-    return cls
-
-
-def _values(names: list[str]) -> Callable[[Any], tuple]:
-    """The tuple of the named fields' values (attrgetter gives a bare value for one name)."""
-    if len(names) == 1:
-        get = attrgetter(names[0])
-        return lambda instance: (get(instance),)
-    return attrgetter(*names) if names else lambda instance: ()
-
-
-def _dataclass_init(cls: type) -> Callable[..., None]:
-    """The ``__init__`` ``@dataclass(frozen=True)`` writes for ``cls``'s fields (it assigns
-    through ``object.__setattr__``, so it serves the slotted ``cls``)."""
-    namespace: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__,
-                                 "__doc__": cls.__doc__, "__annotations__": {}}
-    for f in fields(cls):
-        namespace["__annotations__"][f.name] = f.type
-        if f.default_factory is not MISSING:
-            namespace[f.name] = field(default_factory=f.default_factory)
-        elif f.default is not MISSING:
-            namespace[f.name] = f.default
-    return dataclass(frozen=True, repr=False, eq=False)(type(cls.__name__, (), namespace)).__init__
-
-
-@_frozen
+@dataclass(frozen=True, slots=True)
 class SourceMap:
     """Maps tree paths to the place in the source files that produced the final value.
 
@@ -118,7 +53,7 @@ class SourceMap:
             path = path[:-1]
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Port:
     """One ``ports`` entry, long syntax. Short-syntax ranges are expanded to one Port each."""
 
@@ -132,34 +67,28 @@ class Port:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class BindOptions:
-    """A bind mount's options (``volumes[].bind``)."""
-
     propagation: str | None = None
     create_host_path: bool = True
     selinux: str | None = None
     recursive: str | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class VolumeOptions:
-    """A named volume mount's options (``volumes[].volume``)."""
-
     nocopy: bool = False
     subpath: str | None = None
     labels: Mapping[str, str] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class TmpfsOptions:
-    """A tmpfs mount's options (``volumes[].tmpfs``)."""
-
     size: ByteSize | None = None
     mode: int | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class ServiceVolume:
     """One service ``volumes`` entry, long syntax.
 
@@ -180,7 +109,7 @@ class ServiceVolume:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class FileReference:
     """A service's ``configs`` / ``secrets`` entry, long syntax."""
 
@@ -192,7 +121,7 @@ class FileReference:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Dependency:
     """One ``depends_on`` entry, long syntax."""
 
@@ -201,7 +130,7 @@ class Dependency:
     restart: bool = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Healthcheck:
     """``test`` is the canonical list: ``("CMD", ...)``, ``("CMD-SHELL", "...")`` or ``("NONE",)``."""
 
@@ -214,10 +143,8 @@ class Healthcheck:
     disable: bool = False
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class DeviceRequest:
-    """A GPU / device reservation (``gpus``, ``deploy.resources.reservations.devices``)."""
-
     capabilities: tuple[str, ...] = ()
     driver: str | None = None
     count: int | None = None  # -1 = all
@@ -225,10 +152,8 @@ class DeviceRequest:
     options: Mapping[str, str] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Resource:
-    """``deploy.resources.limits`` or ``deploy.resources.reservations``."""
-
     cpus: float | None = None
     memory: ByteSize | None = None
     pids: int | None = None
@@ -236,18 +161,14 @@ class Resource:
     generic_resources: tuple[Mapping[str, Any], ...] = ()
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Resources:
-    """``deploy.resources``."""
-
     limits: Resource | None = None
     reservations: Resource | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class UpdateConfig:
-    """``deploy.update_config`` or ``deploy.rollback_config``."""
-
     parallelism: int | None = None
     delay: Duration | None = None
     failure_action: str | None = None
@@ -256,29 +177,23 @@ class UpdateConfig:
     order: str | None = None  # stop-first | start-first
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class RestartPolicy:
-    """``deploy.restart_policy``."""
-
     condition: str | None = None  # none | on-failure | any
     delay: Duration | None = None
     max_attempts: int | None = None
     window: Duration | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Placement:
-    """``deploy.placement``."""
-
     constraints: tuple[str, ...] = ()
     preferences: tuple[Mapping[str, str], ...] = ()
     max_replicas_per_node: int | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Deploy:
-    """A service's ``deploy`` section."""
-
     mode: str | None = None  # replicated | global | replicated-job | global-job
     replicas: int | None = None
     labels: Mapping[str, str] = field(default_factory=_empty)
@@ -291,10 +206,8 @@ class Deploy:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class ServiceNetwork:
-    """A service's attachment to one network (``networks.<name>``)."""
-
     aliases: tuple[str, ...] = ()
     ipv4_address: str | None = None
     ipv6_address: str | None = None
@@ -302,7 +215,7 @@ class ServiceNetwork:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class EnvFile:
     """A service ``env_file`` entry with the variables it produced (already parsed).
 
@@ -315,10 +228,8 @@ class EnvFile:
     values: Mapping[str, str] | None = None
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Build:
-    """A service's ``build`` section; keys not modelled here are kept in ``other``."""
-
     context: str | None = None
     dockerfile: str | None = None
     args: Mapping[str, str | None] = field(default_factory=_empty)
@@ -326,15 +237,13 @@ class Build:
     other: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Ulimit:
-    """One ``ulimits`` entry (a single number sets both limits)."""
-
     soft: int
     hard: int
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Service:
     """One service, canonical. Absent optional keys are None / empty."""
 
@@ -401,7 +310,7 @@ class Service:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Volume:
     """A top-level named volume. ``name`` is the resolved name (``<project>_<key>`` unless set)."""
 
@@ -414,10 +323,8 @@ class Volume:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Network:
-    """A top-level network. ``name`` is the resolved name (``<project>_<key>`` unless set)."""
-
     key: str
     name: str
     driver: str | None = None
@@ -430,7 +337,7 @@ class Network:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class FileObject:
     """A top-level ``configs`` or ``secrets`` entry.
 
@@ -450,7 +357,7 @@ class FileObject:
     extensions: Mapping[str, Any] = field(default_factory=_empty)
 
 
-@_frozen
+@dataclass(frozen=True, slots=True)
 class Project:
     """A fully loaded Compose project.
 
