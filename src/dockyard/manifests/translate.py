@@ -14,11 +14,13 @@ Every compose key is either mapped by a builder or named in a warning (``UNMAPPE
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
+import operator
 from collections.abc import Callable
 from typing import Any
 
-from dockyard.compose.model import Project, Service
+from dockyard.compose.model import Healthcheck, Project, Service
 
 from . import containers, files, names, ordering, policy, secretrefs, services, volumes, workloads
 from .context import Context, RenderOptions
@@ -40,6 +42,9 @@ UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
 )
 _SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint", "extensions", "healthcheck"})
 _MARKER_BYTES = (secretrefs.OPEN.encode(), secretrefs.CLOSE.encode())
+# The fields where a marker is refused, fetched in one C call per service.
+_CHECKED_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Service) if f.name not in _SECRET_FIELDS))
+_CHECKED_HEALTHCHECK_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Healthcheck) if f.name != "test"))
 _SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
 
 
@@ -57,6 +62,25 @@ def _dns_names(ctx: Context) -> dict[str, str]:
 
 
 def _refuse_misplaced_secrets(ctx: Context) -> None:
+    # One pass over the fields of every service says whether a marker is anywhere it cannot go
+    # (walking each service on its own cost ~15% of translate); only then are the services
+    # walked one by one to locate it.
+    checked: list[Any] = []
+    for service in ctx.project.services.values():
+        checked += filter(None, _CHECKED_FIELDS(service))
+        if service.healthcheck:
+            checked += filter(None, _CHECKED_HEALTHCHECK_FIELDS(service.healthcheck))
+    if secretrefs.any_marker(checked):
+        _locate_misplaced_secrets(ctx)
+    for section in ("volumes", "networks", "secrets", "configs"):
+        for key, obj in sorted(getattr(ctx.project, section).items()):
+            for path, text in secretrefs.scan(obj, (section, key)):
+                if path[2:3] in (("extensions",), ("content",)):
+                    continue
+                raise ctx.error(path, secretrefs.misplaced(secretrefs.keys_in(text)))
+
+
+def _locate_misplaced_secrets(ctx: Context) -> None:
     for name, service in sorted(ctx.project.services.items()):
         check = service.healthcheck
         if not secretrefs.contains_marker(service, _SECRET_FIELDS) and not (
@@ -67,12 +91,6 @@ def _refuse_misplaced_secrets(ctx: Context) -> None:
             if rel[:1] == ("extensions",) or any(rel[: len(ok)] == ok for ok in _SECRET_OK):
                 continue
             raise ctx.error(path, secretrefs.misplaced(secretrefs.keys_in(text)))
-    for section in ("volumes", "networks", "secrets", "configs"):
-        for key, obj in sorted(getattr(ctx.project, section).items()):
-            for path, text in secretrefs.scan(obj, (section, key)):
-                if path[2:3] in (("extensions",), ("content",)):
-                    continue
-                raise ctx.error(path, secretrefs.misplaced(secretrefs.keys_in(text)))
 
 
 def _warn_unmapped(ctx: Context, service: Service) -> None:
