@@ -56,7 +56,15 @@ def common(environment: Environment) -> dict[str, str]:
 
 
 def for_service(environment: Environment, dns_name: str) -> dict[str, str]:
-    return {**common(environment), LABEL_NAME: dns_name, LABEL_SERVICE: dns_name}
+    # ``common`` spelled out, not merged in: a few calls per service, and one dict instead of two
+    return {
+        LABEL_MANAGED_BY: MANAGED_BY,
+        LABEL_PART_OF: environment.composition,
+        LABEL_COMPOSITION: environment.composition,
+        LABEL_ENVIRONMENT: environment.name,
+        LABEL_NAME: dns_name,
+        LABEL_SERVICE: dns_name,
+    }
 
 
 def selector(environment: Environment, dns_name: str) -> dict[str, str]:

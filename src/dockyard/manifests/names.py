@@ -40,7 +40,9 @@ def dns_label(name: str, *, limit: int = DNS_LABEL_MAX, prefix_if_digit: str = "
 
 def joined(*parts: str, limit: int = DNS_LABEL_MAX) -> str:
     """A DNS label made of several parts, shortened as a whole: ``joined("web", "etc/nginx")``."""
-    return dns_label("-".join(parts), limit=limit)
+    text = "-".join(parts)
+    # a keyword argument makes every lru_cache hit of dns_label build a longer key (several per service)
+    return dns_label(text) if limit == DNS_LABEL_MAX else dns_label(text, limit=limit)
 
 
 def is_dns_1035(name: str) -> bool:

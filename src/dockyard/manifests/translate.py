@@ -163,8 +163,7 @@ def _render_service(ctx: Context, service: Service, alias_dns: list[str]) -> tup
     return objects, workload, parts.secret_keys
 
 
-def _config_keys(ctx: Context, service: str) -> frozenset[str]:
-    known = frozenset(ctx.environment.config)
+def _config_keys(ctx: Context, service: str, known: frozenset[str]) -> frozenset[str]:
     references = ctx.options.config_references
     if references is None:
         return known
@@ -182,17 +181,20 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
 
     objects: list[dict[str, Any]] = []
     renders: dict[str, ServiceRender] = {}
+    known_config = frozenset(environment.config)
     for name in sorted(project.services):
         service = project.services[name]
         owned, workload, secret_keys = _render_service(ctx, service, alias_dns.get(name, []))
-        objects += owned + [workload]
+        objects += owned
+        objects.append(workload)
+        workload_ref = _ref(workload)
         renders[name] = ServiceRender(
             name=name,
             dns_name=ctx.dns_names[name],
-            workload=_ref(workload),
-            objects=tuple(_ref(o) for o in [*owned, workload]),
+            workload=workload_ref,
+            objects=(*map(_ref, owned), workload_ref),
             depends_on=dict(service.depends_on),
-            config_keys=_config_keys(ctx, name),
+            config_keys=_config_keys(ctx, name, known_config),
             secret_keys=frozenset(secret_keys),
             has_healthcheck="readinessProbe" in workload["spec"]["template"]["spec"]["containers"][0],
         )
