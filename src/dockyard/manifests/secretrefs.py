@@ -83,6 +83,9 @@ class SecretEnv:
         return helper_name(key)
 
     def env_var(self, name: str, value: str) -> dict[str, Any]:
+        # every env value of every service comes through here: most hold no marker, so no regex runs
+        if OPEN not in value:
+            return {"name": name, "value": escape_expansion(value)}
         key = whole_key(value)
         if key is not None:
             self.used.add(key)
@@ -91,7 +94,7 @@ class SecretEnv:
 
     def expandable(self, text: str) -> str:
         """A string Kubernetes expands (env value, command, args) with secrets as ``$(HELPER)``."""
-        if not has_marker(text):
+        if OPEN not in text:
             return escape_expansion(text)
         pieces = _MARKER.split(text)  # literal, key, literal, key, ..., literal
         out = []
@@ -101,6 +104,8 @@ class SecretEnv:
 
     def shell(self, text: str) -> str:
         """A shell command string with secrets read from the helper variables."""
+        if OPEN not in text:
+            return text
         return _MARKER.sub(lambda m: "${" + self._helper(m.group(1)) + "}", text)
 
     def helpers(self) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("pid", lambda v: v not in (None, "host"), "pid is not mapped: every pod has its own process namespace"),
     ("ipc", lambda v: v not in (None, "host", "private"), "ipc is not mapped: every pod has its own IPC namespace"),
 )
+_UNMAPPED_VALUES = operator.attrgetter(*(attr for attr, _, _ in UNMAPPED))
 _SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint", "extensions", "healthcheck"})
 _MARKER_BYTES = (secretrefs.OPEN.encode(), secretrefs.CLOSE.encode())
 # The fields where a marker is refused, fetched in one C call per service.
@@ -95,8 +96,8 @@ def _locate_misplaced_secrets(ctx: Context) -> None:
 
 def _warn_unmapped(ctx: Context, service: Service) -> None:
     base = ("services", service.name)
-    for attr, is_set, message in UNMAPPED:
-        if is_set(getattr(service, attr)):
+    for (attr, is_set, message), value in zip(UNMAPPED, _UNMAPPED_VALUES(service)):
+        if value is not None and is_set(value):  # None is never set: most services skip every check
             ctx.warn((*base, attr), message, service.name)
     for key in sorted(service.other):
         ctx.warn((*base, key), f"{key} is not mapped to Kubernetes", service.name)
