@@ -29,7 +29,8 @@ def bind_sources(project: Project, source: str) -> dict[str, bytes]:
     if source in project.files:
         return {"": project.files[source]}
     prefix = source.rstrip("/") + "/"
-    return {path[len(prefix):]: content for path, content in sorted(project.files.items()) if path.startswith(prefix)}
+    # sort the files under the source only: this runs for every bind mount of every service
+    return {path[len(prefix):]: content for path, content in sorted(item for item in project.files.items() if item[0].startswith(prefix))}
 
 
 def _data(contents: Mapping[str, bytes]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from .result import (
     LABEL_COMPOSITION,
@@ -33,6 +34,7 @@ def _is_name(text: str) -> bool:
     return len(text) <= 63 and _NAME.fullmatch(text) is not None
 
 
+@lru_cache(maxsize=4096)  # the same few keys come back on every service
 def is_label_key(key: str) -> bool:
     """A qualified name: optional DNS-subdomain prefix and ``/``, then a name of at most 63 characters."""
     prefix, slash, name = key.rpartition("/")

@@ -18,6 +18,7 @@ import dataclasses
 import marshal
 import operator
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from dockyard.compose.model import Healthcheck, Project, Service
@@ -45,6 +46,7 @@ _SECRET_FIELDS = frozenset({"environment", "env_files", "command", "entrypoint",
 _MARKER_BYTES = (secretrefs.OPEN.encode(), secretrefs.CLOSE.encode())
 # The fields where a marker is refused, fetched in one C call per service.
 _CHECKED_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Service) if f.name not in _SECRET_FIELDS))
+_HEALTHCHECK = operator.attrgetter("healthcheck")
 _CHECKED_HEALTHCHECK_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Healthcheck) if f.name != "test"))
 _SECRET_OK: tuple[tuple[str, ...], ...] = (("environment",), ("env_file",), ("command",), ("entrypoint",), ("healthcheck", "test"))
 
@@ -66,11 +68,9 @@ def _refuse_misplaced_secrets(ctx: Context) -> None:
     # One pass over the fields of every service says whether a marker is anywhere it cannot go
     # (walking each service on its own cost ~15% of translate); only then are the services
     # walked one by one to locate it.
-    checked: list[Any] = []
-    for service in ctx.project.services.values():
-        checked += filter(None, _CHECKED_FIELDS(service))
-        if service.healthcheck:
-            checked += filter(None, _CHECKED_HEALTHCHECK_FIELDS(service.healthcheck))
+    services = ctx.project.services.values()
+    checks = filter(None, map(_HEALTHCHECK, services))
+    checked = chain.from_iterable((*map(_CHECKED_FIELDS, services), *map(_CHECKED_HEALTHCHECK_FIELDS, checks)))
     if secretrefs.any_marker(checked):
         _locate_misplaced_secrets(ctx)
     for section in ("volumes", "networks", "secrets", "configs"):
@@ -99,7 +99,7 @@ def _warn_unmapped(ctx: Context, service: Service) -> None:
     for (attr, is_set, message), value in zip(UNMAPPED, _UNMAPPED_VALUES(service)):
         if value is not None and is_set(value):  # None is never set: most services skip every check
             ctx.warn((*base, attr), message, service.name)
-    for key in sorted(service.other):
+    for key in sorted(service.other) if service.other else ():  # guards: most services set none of these
         ctx.warn((*base, key), f"{key} is not mapped to Kubernetes", service.name)
     if service.network_mode and service.network_mode not in ("host", "bridge", "default"):
         ctx.warn((*base, "network_mode"), f"network_mode {service.network_mode!r} is not mapped: every pod has its "
@@ -183,11 +183,13 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
     objects: list[dict[str, Any]] = []
     renders: dict[str, ServiceRender] = {}
     known_config = frozenset(environment.config)
+    rendered_workloads: list[dict[str, Any]] = []
     for name in sorted(project.services):
         service = project.services[name]
         owned, workload, secret_keys = _render_service(ctx, service, alias_dns.get(name, []))
         objects += owned
         objects.append(workload)
+        rendered_workloads.append(workload)
         workload_ref = _ref(workload)
         renders[name] = ServiceRender(
             name=name,
@@ -203,9 +205,8 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
     shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
     _refuse_reserved_names(ctx, shipped)
     _refuse_duplicate_objects(ctx, objects)
-    for obj in objects:
-        if obj["kind"] in ("Deployment", "Job", "DaemonSet"):
-            files.stamp_content_digest(obj, shipped)
+    for workload in rendered_workloads:
+        files.stamp_content_digest(workload, shipped)
     rank = {ctx.dns_names[name]: index for index, name in enumerate(order)}
     ordered = ordering.apply_order(objects, rank)
     _assert_no_marker(ctx, ordered)
@@ -225,6 +226,9 @@ def _refuse_reserved_names(ctx: Context, shipped: dict[tuple[str, str], dict[str
 
 def _refuse_duplicate_objects(ctx: Context, objects: list[dict[str, Any]]) -> None:
     """Two different objects under one kind and name would overwrite each other when applied."""
+    keys = [(obj["kind"], obj["metadata"]["name"]) for obj in objects]
+    if len(set(keys)) == len(keys):  # the usual case, decided in C: no name is taken twice
+        return
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for obj in objects:
         key = (obj["kind"], obj["metadata"]["name"])
