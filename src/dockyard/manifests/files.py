@@ -30,7 +30,8 @@ def bind_sources(project: Project, source: str) -> dict[str, bytes]:
         return {"": project.files[source]}
     prefix = source.rstrip("/") + "/"
     # sort the files under the source only: this runs for every bind mount of every service
-    return {path[len(prefix):]: content for path, content in sorted(item for item in project.files.items() if item[0].startswith(prefix))}
+    under = sorted(item for item in project.files.items() if item[0].startswith(prefix))
+    return {path[len(prefix):]: content for path, content in under}
 
 
 def _data(contents: Mapping[str, bytes]) -> dict[str, Any]:

@@ -75,7 +75,8 @@ def container_resources(ctx: Context, service: Service) -> dict[str, Any]:
 
     if (reserved and reserved.devices) or service.gpus:  # runs for every service: skip the rare parts when absent
         gpus = 0
-        devices = [(("deploy", "resources", "reservations", "devices", i), d) for i, d in enumerate(reserved.devices if reserved else ())]
+        devices = [(("deploy", "resources", "reservations", "devices", i), d)
+                   for i, d in enumerate(reserved.devices if reserved else ())]
         devices += [(("gpus", i), d) for i, d in enumerate(service.gpus)]
         for rel, request in devices:
             count = _gpu_count(ctx, (*base, *rel), request, service.name)
