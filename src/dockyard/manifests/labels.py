@@ -43,6 +43,7 @@ def is_label_key(key: str) -> bool:
     return _is_name(name)
 
 
+@lru_cache(maxsize=4096)
 def is_label_value(value: str) -> bool:
     return value == "" or _is_name(value)
 

@@ -18,8 +18,10 @@ _INVALID = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_NOT_CONFIG_KEY = re.compile(r"[^-._a-zA-Z0-9]")
 
 
+@lru_cache(maxsize=8192)  # mount targets and paths repeat from service to service
 def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
@@ -62,9 +64,10 @@ def is_dns_subdomain(name: str) -> bool:
 _DNS_LABEL_PART = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
+@lru_cache(maxsize=8192)  # the same file names come back on every service that mounts them
 def config_key(text: str) -> str:
     """A valid ConfigMap/Secret data key for a file name or relative path (``a/b.conf`` → ``a__b.conf``)."""
-    key = re.sub(r"[^-._a-zA-Z0-9]", "_", text.replace("/", "__"))
+    key = _NOT_CONFIG_KEY.sub("_", text.replace("/", "__"))
     return key if key not in ("", ".", "..") else "_" + short_hash(text)
 
 
