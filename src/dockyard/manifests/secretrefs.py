@@ -16,8 +16,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
-from itertools import chain, compress
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, compress
 from types import MappingProxyType
 from typing import Any
 
