@@ -6,16 +6,30 @@ checks the rendered objects in one C-level pass. Both must find a marker whereve
 
 from __future__ import annotations
 
+import dataclasses
+from collections import OrderedDict
+
 import pytest
 
 from dockyard.compose.model import Deploy, Healthcheck, Port, Resources, ServiceVolume
 from dockyard.errors import TranslationError
 from dockyard.manifests import secretrefs
 from dockyard.manifests.context import Context, RenderOptions
-from dockyard.manifests.translate import _SECRET_FIELDS, _assert_no_marker
+from dockyard.manifests.translate import _CHECKED_FIELDS, _SECRET_FIELDS, _assert_no_marker
 from manifest_builders import env, project, secret, service
 
 MARKED = secret("PW")
+
+
+class Text(str):
+    """A string subclass marshal refuses, so the exact walk must decide."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Plain:
+    """A dataclass without slots, which gc.get_referents does not list field by field."""
+
+    text: str
 
 
 @pytest.mark.parametrize("fields", [
@@ -31,7 +45,22 @@ MARKED = secret("PW")
 def test_a_marker_outside_the_secret_fields_is_found_wherever_it_is(fields):
     value = service(**fields)
     assert secretrefs.contains_marker(value, _SECRET_FIELDS)
+    assert secretrefs.any_marker(_CHECKED_FIELDS(value))
     assert any(True for _ in secretrefs.scan(value, ("services", "web")))
+
+
+@pytest.mark.parametrize("value", [
+    MARKED, Text(f"x{MARKED}"), (1, None, (Port(target=80), {"k": [f"a{MARKED}"]})), {MARKED: 1}, {(1, MARKED): 2},
+    frozenset({MARKED}), OrderedDict(a=MARKED), Plain(MARKED), [Deploy(labels={"x": MARKED})],
+])
+def test_the_many_values_check_finds_a_marker_in_any_container(value):
+    assert secretrefs.any_marker(["plain", 3, value])
+
+
+@pytest.mark.parametrize("value", ["plain", "\ue002", Text("plain"), {"a": ("b", 1.5)}, OrderedDict(a="b"), Plain("x"),
+                                   Port(target=80), (None, True, b"bytes")])
+def test_the_many_values_check_passes_values_without_markers(value):
+    assert not secretrefs.any_marker(["plain", 3, value])
 
 
 def test_markers_only_in_the_secret_fields_are_passed_over_when_skipped():
@@ -44,8 +73,6 @@ def test_a_service_without_markers_has_none():
     assert not secretrefs.contains_marker(service(ports=(Port(target=80),), labels={"a": "b"}, privileged=False))
 
 
-class Text(str):
-    """A string subclass marshal refuses, so the exact walk must decide."""
 
 
 def _context() -> Context:

@@ -57,7 +57,7 @@ def pull_policy(ctx: Context, service: Service) -> str | None:
 def _env(ctx: Context, service: Service, secrets: secretrefs.SecretEnv) -> tuple[list[dict], dict[str, Any] | None]:
     entries: list[dict[str, Any]] = []
     shipped: dict[str, str] = {}
-    for key, value in sorted(files.env_file_values(service).items()):
+    for key, value in sorted(files.env_file_values(service).items()) if service.env_files else ():
         if secretrefs.has_marker(value) or not names.CONFIG_KEY.fullmatch(key) or not _ENV_NAME.fullmatch(key):
             entries.append(secrets.env_var(key, value))
         else:

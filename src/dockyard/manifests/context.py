@@ -38,10 +38,10 @@ class Context:
     options: RenderOptions
     dns_names: Mapping[str, str] = field(default_factory=dict)  # compose service name -> DNS name
     warnings: list[RenderWarning] = field(default_factory=list)
+    namespace: str = field(init=False, default="")  # the environment's, computed once: every object needs it
 
-    @property
-    def namespace(self) -> str:
-        return self.environment.namespace
+    def __post_init__(self) -> None:
+        self.namespace = self.environment.namespace
 
     def where(self, path: Path) -> str | None:
         loc = self.project.source_map.locate(path)

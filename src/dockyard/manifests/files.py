@@ -10,6 +10,8 @@ environment's ``env-secret`` Secret instead of being copied.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import posixpath
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +29,9 @@ def bind_sources(project: Project, source: str) -> dict[str, bytes]:
     if source in project.files:
         return {"": project.files[source]}
     prefix = source.rstrip("/") + "/"
-    return {path[len(prefix):]: content for path, content in sorted(project.files.items()) if path.startswith(prefix)}
+    # sort the files under the source only: this runs for every bind mount of every service
+    under = sorted(item for item in project.files.items() if item[0].startswith(prefix))
+    return {path[len(prefix):]: content for path, content in under}
 
 
 def _data(contents: Mapping[str, bytes]) -> dict[str, Any]:
@@ -206,6 +210,7 @@ def _file_mount(ctx: Context, section: str, obj: FileObject, ref: FileReference,
 # --- rolling pods when shipped content changes -----------------------------------------------
 
 ANNOTATION_CONTENT_DIGEST = "dockyard.dev/content-digest"
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True) builds an encoder per call
 
 
 def _referenced_config_maps(pod: Mapping[str, Any]) -> list[str]:
@@ -225,13 +230,10 @@ def stamp_content_digest(workload: dict[str, Any], rendered: Mapping[tuple[str, 
     its keyed ``dockyard.dev/config-digest`` instead (``reconcile/digest.py``), as it does for
     env-level values.
     """
-    import hashlib
-    import json
-
     pod_template = workload["spec"]["template"]
     contents = [("ConfigMap", name, rendered[("ConfigMap", name)].get("data"), rendered[("ConfigMap", name)].get("binaryData"))
                 for name in _referenced_config_maps(pod_template["spec"]) if ("ConfigMap", name) in rendered]
     if not contents:
         return
-    digest = hashlib.sha256(json.dumps(contents, sort_keys=True).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(_DIGEST_JSON(contents).encode()).hexdigest()[:16]
     pod_template["metadata"].setdefault("annotations", {})[ANNOTATION_CONTENT_DIGEST] = digest

@@ -18,8 +18,10 @@ _INVALID = re.compile(r"[^a-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
 DNS_1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 CONFIG_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_NOT_CONFIG_KEY = re.compile(r"[^-._a-zA-Z0-9]")
 
 
+@lru_cache(maxsize=8192)  # mount targets and paths repeat from service to service
 def short_hash(text: str, length: int = 8) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
@@ -40,7 +42,9 @@ def dns_label(name: str, *, limit: int = DNS_LABEL_MAX, prefix_if_digit: str = "
 
 def joined(*parts: str, limit: int = DNS_LABEL_MAX) -> str:
     """A DNS label made of several parts, shortened as a whole: ``joined("web", "etc/nginx")``."""
-    return dns_label("-".join(parts), limit=limit)
+    text = "-".join(parts)
+    # a keyword argument makes every lru_cache hit of dns_label build a longer key (several per service)
+    return dns_label(text) if limit == DNS_LABEL_MAX else dns_label(text, limit=limit)
 
 
 def is_dns_1035(name: str) -> bool:
@@ -60,9 +64,10 @@ def is_dns_subdomain(name: str) -> bool:
 _DNS_LABEL_PART = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
+@lru_cache(maxsize=8192)  # the same file names come back on every service that mounts them
 def config_key(text: str) -> str:
     """A valid ConfigMap/Secret data key for a file name or relative path (``a/b.conf`` → ``a__b.conf``)."""
-    key = re.sub(r"[^-._a-zA-Z0-9]", "_", text.replace("/", "__"))
+    key = _NOT_CONFIG_KEY.sub("_", text.replace("/", "__"))
     return key if key not in ("", ".", "..") else "_" + short_hash(text)
 
 

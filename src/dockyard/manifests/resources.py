@@ -16,6 +16,7 @@ from .context import Context
 
 GPU_RESOURCE = "nvidia.com/gpu"
 _BINARY = (("Ei", 1 << 60), ("Pi", 1 << 50), ("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10))
+_DECIMAL = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
 
 
 def memory_quantity(size: int) -> str:
@@ -32,12 +33,11 @@ def cpu_quantity(cpus: float) -> str:
 
 def quantity_value(quantity: str) -> float:
     """A quantity's numeric value (for comparisons and tests): ``512Mi`` → 536870912, ``500m`` → 0.5."""
-    decimal = {"n": 1e-9, "u": 1e-6, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
     for suffix, unit in _BINARY:
         if quantity.endswith(suffix):
             return float(quantity[: -len(suffix)]) * unit
-    if quantity and quantity[-1] in decimal:
-        return float(quantity[:-1]) * decimal[quantity[-1]]
+    if quantity and quantity[-1] in _DECIMAL:
+        return float(quantity[:-1]) * _DECIMAL[quantity[-1]]
     return float(quantity)
 
 
@@ -68,20 +68,23 @@ def _gpu_count(ctx: Context, path: tuple, request: DeviceRequest, service: str) 
 def container_resources(ctx: Context, service: Service) -> dict[str, Any]:
     base = ("services", service.name)
     resources = service.deploy.resources if service.deploy else None
-    limits = _amounts(resources.limits if resources else None, service.cpus, service.mem_limit)
-    requests = _amounts(resources.reservations if resources else None, None, service.mem_reservation)
+    limited = resources.limits if resources else None
+    reserved = resources.reservations if resources else None
+    limits = _amounts(limited, service.cpus, service.mem_limit)
+    requests = _amounts(reserved, None, service.mem_reservation)
 
-    gpus = 0
-    devices = [(("deploy", "resources", "reservations", "devices", i), d)
-               for i, d in enumerate(resources.reservations.devices if resources and resources.reservations else ())]
-    devices += [(("gpus", i), d) for i, d in enumerate(service.gpus)]
-    for rel, request in devices:
-        count = _gpu_count(ctx, (*base, *rel), request, service.name)
-        gpus += count or 0
-    if gpus:
-        limits[GPU_RESOURCE] = str(gpus)
+    if (reserved and reserved.devices) or service.gpus:  # runs for every service: skip the rare parts when absent
+        gpus = 0
+        devices = [(("deploy", "resources", "reservations", "devices", i), d)
+                   for i, d in enumerate(reserved.devices if reserved else ())]
+        devices += [(("gpus", i), d) for i, d in enumerate(service.gpus)]
+        for rel, request in devices:
+            count = _gpu_count(ctx, (*base, *rel), request, service.name)
+            gpus += count or 0
+        if gpus:
+            limits[GPU_RESOURCE] = str(gpus)
 
-    for kind, resource in (("limits", resources.limits if resources else None), ("reservations", resources.reservations if resources else None)):
+    for kind, resource in (("limits", limited), ("reservations", reserved)):
         if resource and resource.pids:
             ctx.warn((*base, "deploy", "resources", kind, "pids"), "pids limits are set per node in Kubernetes, not per pod", service.name)
         if resource and resource.generic_resources:

@@ -14,8 +14,11 @@ markers and turns each into the one Kubernetes construct that keeps the value in
 from __future__ import annotations
 
 import dataclasses
+import gc
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, compress
+from types import MappingProxyType
 from typing import Any
 
 OPEN = "\ue000"
@@ -80,6 +83,9 @@ class SecretEnv:
         return helper_name(key)
 
     def env_var(self, name: str, value: str) -> dict[str, Any]:
+        # every env value of every service comes through here: most hold no marker, so no regex runs
+        if OPEN not in value:
+            return {"name": name, "value": escape_expansion(value)}
         key = whole_key(value)
         if key is not None:
             self.used.add(key)
@@ -88,7 +94,7 @@ class SecretEnv:
 
     def expandable(self, text: str) -> str:
         """A string Kubernetes expands (env value, command, args) with secrets as ``$(HELPER)``."""
-        if not has_marker(text):
+        if OPEN not in text:
             return escape_expansion(text)
         pieces = _MARKER.split(text)  # literal, key, literal, key, ..., literal
         out = []
@@ -98,6 +104,8 @@ class SecretEnv:
 
     def shell(self, text: str) -> str:
         """A shell command string with secrets read from the helper variables."""
+        if OPEN not in text:
+            return text
         return _MARKER.sub(lambda m: "${" + self._helper(m.group(1)) + "}", text)
 
     def helpers(self) -> list[dict[str, Any]]:
@@ -169,6 +177,62 @@ def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
         except TypeError:
             return any(contains_marker(item) for item in value)
     return False
+
+
+# How ``any_marker`` treats instances of each type it met (decided once per type, see ``_learn``).
+_STRINGS = frozenset({str})
+_DICTS = frozenset({dict})
+_WALKED: set[type] = {dict, MappingProxyType, tuple, list, frozenset, set}  # gc.get_referents lists their contents
+_CALLED: set[type] = set()  # other mappings and sequences, str subclasses, plain dataclasses: contains_marker
+_KNOWN: set[type] = {str, int, float, bool, bytes, type(None), type} | _WALKED
+_MAX_DEPTH = 64
+
+
+def _learn(kinds: set[type]) -> None:
+    for kind in kinds:
+        if issubclass(kind, (int, float, bytes, type)):
+            pass
+        elif dataclasses.is_dataclass(kind) and "__slots__" in vars(kind):
+            _WALKED.add(kind)  # get_referents lists its slot values (and its class, skipped)
+        else:
+            _CALLED.add(kind)
+        _KNOWN.add(kind)
+
+
+def _called(item: Any) -> bool:
+    return _marked(item) if isinstance(item, str) else contains_marker(item)
+
+
+def any_marker(values: Iterable[Any]) -> bool:
+    """Whether any string under any of ``values`` may hold a marker: ``contains_marker`` for many
+    values at once (every field of every service, on each render).
+
+    Breadth-first, one level of the whole forest at a time, with no Python step per object:
+    ``gc.get_referents`` lists the children of every container of a level in one C call (a
+    slotted dataclass's slot values, a tuple's items, a dict's values), ``filter`` drops the
+    empty ones, ``compress`` sorts them by type, and each level's strings are joined and searched
+    at once. Dict keys, which ``get_referents`` leaves out when they are all strings, are added.
+    It may answer yes where ``contains_marker`` says no (it also reads ``compare=False`` fields,
+    and too deep a forest is a yes): a yes only means the exact walk runs.
+    """
+    level = list(filter(None, values))
+    for _ in range(_MAX_DEPTH):
+        if not level:
+            return False
+        types = list(map(type, level))
+        kinds = set(types)
+        if not kinds <= _KNOWN:
+            _learn(kinds - _KNOWN)
+        if _marked("".join(compress(level, map(_STRINGS.__contains__, types)))):
+            return True
+        if not _CALLED.isdisjoint(kinds) and any(map(_called, compress(level, map(_CALLED.__contains__, types)))):
+            return True
+        walked = list(compress(level, map(_WALKED.__contains__, types)))
+        children = list(filter(None, gc.get_referents(*walked)))
+        if dict in kinds:
+            children += chain.from_iterable(compress(level, map(_DICTS.__contains__, types)))
+        level = children
+    return True
 
 
 def scan(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:

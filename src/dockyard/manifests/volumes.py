@@ -42,7 +42,12 @@ class PodStorage:
 
     def add(self, volume: dict[str, Any], mount: dict[str, Any]) -> None:
         """Add a pod volume (once per name) and its mount; a different source under a taken name is renamed."""
-        existing = next((v for v in self.volumes if v["name"] == volume["name"]), None)
+        wanted = volume["name"]
+        for existing in self.volumes:  # a plain loop: a few calls per service, a generator costs more than the search
+            if existing["name"] == wanted:
+                break
+        else:
+            existing = None
         if existing is None:
             self.volumes.append(volume)
         elif existing != volume:  # e.g. volume keys ``data_x`` and ``data-x`` both give ``data-data-x``

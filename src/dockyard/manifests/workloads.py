@@ -106,6 +106,8 @@ def _node_selector(ctx: Context, service: Service) -> dict[str, str]:
 
 
 def _host_aliases(service: Service) -> list[dict[str, Any]]:
+    if not service.extra_hosts:  # most services: skip the sorting
+        return []
     by_ip: dict[str, list[str]] = {}
     for host in sorted(service.extra_hosts):
         for ip in service.extra_hosts[host]:
@@ -143,11 +145,11 @@ def _hostname(ctx: Context, service: Service) -> str | None:
 
 def _pod_security_context(ctx: Context, service: Service) -> dict[str, Any]:
     security: dict[str, Any] = {}
-    if service.sysctls:
+    if service.sysctls:  # most services: skip the sorting
         security["sysctls"] = [{"name": k, "value": str(service.sysctls[k])} for k in sorted(service.sysctls)]
-    for key in sorted(k for k in service.sysctls if k not in SAFE_SYSCTLS):
-        ctx.warn(("services", service.name, "sysctls", key), f"sysctl {key} is not in Kubernetes' safe set: the kubelet "
-                 "rejects the pod (SysctlForbidden) unless the node allows it (--allowed-unsafe-sysctls)", service.name)
+        for key in sorted(k for k in service.sysctls if k not in SAFE_SYSCTLS):
+            ctx.warn(("services", service.name, "sysctls", key), f"sysctl {key} is not in Kubernetes' safe set: the kubelet "
+                     "rejects the pod (SysctlForbidden) unless the node allows it (--allowed-unsafe-sysctls)", service.name)
     groups = [g for g in service.group_add if str(g).isdigit()]
     if groups:
         security["supplementalGroups"] = [int(g) for g in groups]
@@ -209,6 +211,8 @@ def _user_metadata(ctx: Context, service: Service, compose_labels: Mapping[str, 
             ctx.warn(("services", service.name, "labels", key), f"label {key!r} is reserved for dockyard; ignored", service.name)
         user_labels.pop(key, None)
         user_annotations.pop(key, None)
+    if not service.annotations:  # most services: no merge, no sorting
+        return user_labels, user_annotations
     return user_labels, {**user_annotations, **{k: str(v) for k, v in sorted(service.annotations.items())}}
 
 
