@@ -220,6 +220,11 @@ def _referenced_config_maps(pod: Mapping[str, Any]) -> list[str]:
     return sorted(names)
 
 
+def referenced_config_maps(workload: Mapping[str, Any]) -> list[str]:
+    """The ConfigMaps a workload's pods mount or take environment variables from."""
+    return _referenced_config_maps(workload["spec"]["template"]["spec"])
+
+
 def stamp_content_digest(workload: dict[str, Any], rendered: Mapping[tuple[str, str], dict[str, Any]]) -> None:
     """Annotate the pod template with a digest of the ConfigMaps dockyard renders for it.
 

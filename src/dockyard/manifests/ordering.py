@@ -48,13 +48,16 @@ def service_order(ctx: Context, project: Project) -> list[str]:
     return order
 
 
-def apply_order(objects: list[dict[str, Any]], workload_rank: Mapping[str, int]) -> list[dict[str, Any]]:
-    """``workload_rank`` maps a workload's name to its position in ``service_order``."""
-    def rank(obj: dict[str, Any]) -> tuple[int, int, str]:
-        kind = obj["kind"]
-        name = obj["metadata"]["name"]
-        if kind in KIND_ORDER:
-            return KIND_ORDER.index(kind), 0, name
-        return len(KIND_ORDER), workload_rank.get(name, 0), name
+def apply_key(obj: dict[str, Any], workload_rank: Mapping[str, int]) -> tuple[int, int, str]:
+    """Where ``obj`` goes in apply order: by kind, then (workloads) by ``service_order``, then by name."""
+    kind = obj["kind"]
+    name = obj["metadata"]["name"]
+    if kind in KIND_ORDER:
+        return KIND_ORDER.index(kind), 0, name
+    return len(KIND_ORDER), workload_rank.get(name, 0), name
 
-    return sorted(objects, key=rank)
+
+def apply_order(objects: list[dict[str, Any]], workload_rank: Mapping[str, int]) -> list[dict[str, Any]]:
+    """``workload_rank`` maps a workload's name to its position in ``service_order`` (a stable sort:
+    objects with one key keep the order they came in)."""
+    return sorted(objects, key=lambda obj: apply_key(obj, workload_rank))

@@ -28,7 +28,8 @@ from dockyard.errors import ComposeError, ComposeErrors, TranslationError
 from . import secretrefs
 from .context import RenderOptions
 from .result import Environment, Rendered, RenderWarning
-from .translate import translate
+from .translate import RunBoth, translate
+from .translate import yaml_in_halves as translate_in_halves
 
 _REFERENCE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 # no default; starts with the literal "$" so finditer jumps from "$" to "$" (a leading "(?<!\$)" made it try every
@@ -235,3 +236,19 @@ def translate_loaded(details: Any, project: Project, environment: Environment, v
     rendered = translate(project, environment, options=options)
     unset = unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
     return dataclasses.replace(rendered, warnings=unset + rendered.warnings) if unset else rendered
+
+
+def yaml_in_halves(details: Any, project: Project, environment: Environment, variables: Mapping[str, str] = {},
+                   options: RenderOptions = RenderOptions(), *, env_files: Sequence[str] = (),
+                   run_both: RunBoth) -> tuple[str, tuple[RenderWarning, ...]] | None:
+    """``to_yaml(translate_loaded(...).objects)`` and its warnings, the services translated and written
+    in two halves by ``run_both`` (``translate.yaml_in_halves``); None: use ``translate_loaded``."""
+    if options.config_references is None:
+        options = dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
+    done = translate_in_halves(project, environment, options=options, run_both=run_both)
+    if done is None:
+        return None
+    text, warnings = done
+    unset = unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
+    return text, unset + warnings
+

@@ -9,6 +9,9 @@ Pure: no file reads, no subprocess, no printing, no exit. Steps, in order:
 4. project-level objects: PVCs, compose configs/secrets;
 5. order for apply (``ordering``) and check no marker survived.
 
+``yaml_in_halves`` runs the same steps with step 3 split in two halves that may run in two processes
+(``dockyard render`` of a large project), each writing its own objects' YAML.
+
 Every compose key is either mapped by a builder or named in a warning (``UNMAPPED``).
 """
 
@@ -22,12 +25,13 @@ from itertools import chain
 from typing import Any
 
 from dockyard.compose.model import Healthcheck, Project, Service
+from dockyard.errors import DockyardError
 
 from . import containers, files, names, ordering, policy, secretrefs, services, volumes, workloads
 from .context import Context, RenderOptions
-from .result import LABEL_SERVICE, Environment, ObjectRef, Rendered, ServiceRender
+from .result import LABEL_SERVICE, Environment, ObjectRef, Rendered, RenderWarning, ServiceRender
 
-__all__ = ["RenderOptions", "translate"]
+__all__ = ["RenderOptions", "translate", "yaml_in_halves"]
 
 # Service attributes dockyard does not map: (attribute, is it set?, why it is dropped).
 UNMAPPED: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
@@ -171,22 +175,34 @@ def _config_keys(ctx: Context, service: str, known: frozenset[str]) -> frozenset
     return frozenset(references.get(service, frozenset())) & known
 
 
-def translate(project: Project, environment: Environment, *, options: RenderOptions = RenderOptions()) -> Rendered:
-    """The objects to apply for ``project`` in ``environment``, in apply order, with warnings."""
+@dataclasses.dataclass
+class _Prepared:
+    """Steps 1-2 and what the per-service step needs from the whole project."""
+
+    ctx: Context
+    order: list[str]  # service_order
+    alias_dns: dict[str, list[str]]
+
+
+def _prepare(project: Project, environment: Environment, options: RenderOptions) -> _Prepared:
     ctx = Context(project, environment, options)
     ctx.dns_names = _dns_names(ctx)
     _refuse_misplaced_secrets(ctx)
     _warn_project(ctx)
     order = ordering.service_order(ctx, project)
-    alias_dns = services.alias_names(ctx, services.aliases(ctx))
+    return _Prepared(ctx, order, services.alias_names(ctx, services.aliases(ctx)))
 
+
+def _render_services(prepared: _Prepared, names: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, ServiceRender]]:
+    """Step 3 for ``names``: (every object, each service's own then its workload; the workloads; renders)."""
+    ctx = prepared.ctx
     objects: list[dict[str, Any]] = []
     renders: dict[str, ServiceRender] = {}
-    known_config = frozenset(environment.config)
+    known_config = frozenset(ctx.environment.config)
     rendered_workloads: list[dict[str, Any]] = []
-    for name in sorted(project.services):
-        service = project.services[name]
-        owned, workload, secret_keys = _render_service(ctx, service, alias_dns.get(name, []))
+    for name in names:
+        service = ctx.project.services[name]
+        owned, workload, secret_keys = _render_service(ctx, service, prepared.alias_dns.get(name, []))
         objects += owned
         objects.append(workload)
         rendered_workloads.append(workload)
@@ -201,16 +217,108 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
             secret_keys=frozenset(secret_keys),
             has_healthcheck="readinessProbe" in workload["spec"]["template"]["spec"]["containers"][0],
         )
+    return objects, rendered_workloads, renders
+
+
+def translate(project: Project, environment: Environment, *, options: RenderOptions = RenderOptions()) -> Rendered:
+    """The objects to apply for ``project`` in ``environment``, in apply order, with warnings."""
+    prepared = _prepare(project, environment, options)
+    ctx = prepared.ctx
+    objects, rendered_workloads, renders = _render_services(prepared, sorted(project.services))
     objects += volumes.claims(ctx) + files.file_objects(ctx)
-    shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in ("ConfigMap", "Secret")}
+    shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in _SHIPPED_KINDS}
     _refuse_reserved_names(ctx, shipped)
     _refuse_duplicate_objects(ctx, objects)
     for workload in rendered_workloads:
         files.stamp_content_digest(workload, shipped)
-    rank = {ctx.dns_names[name]: index for index, name in enumerate(order)}
+    rank = {ctx.dns_names[name]: index for index, name in enumerate(prepared.order)}
     ordered = ordering.apply_order(objects, rank)
     _assert_no_marker(ctx, ordered)
     return Rendered(environment=environment, objects=tuple(ordered), services=renders, warnings=tuple(ctx.warnings))
+
+
+_SHIPPED_KINDS = ("ConfigMap", "Secret")
+RunBoth = Callable[[Callable[[], Any], Callable[[], Any]], tuple[Any, Any]]
+"""Runs two calls, maybe at once (``dockyard render`` forks), and returns both results. The second
+call's result is plain data (tuples, lists, strings, numbers, None), so it can cross processes."""
+
+
+def yaml_in_halves(project: Project, environment: Environment, *, options: RenderOptions = RenderOptions(),
+                   run_both: RunBoth) -> tuple[str, tuple[RenderWarning, ...]] | None:
+    """``to_yaml(translate(...).objects)`` and the warnings, with the services split in two halves:
+    each half is rendered, stamped, checked for markers and written by one of ``run_both``'s calls;
+    the project-wide steps run once, here. Joining the halves in apply order gives ``translate``'s
+    exact output, because builders depend on the whole project only through those steps.
+
+    ``None`` when the halves might depend on each other (an object name rendered twice, a reserved
+    name, a ConfigMap a pod uses that its half does not render, a marker in an object, an error in
+    the project-level objects): the caller then runs ``translate``, which decides, and raises the
+    error it would raise anyway. An error while rendering a half is raised as ``translate`` would:
+    the first half's first, else the second half's (``run_both`` recomputes a failed call)."""
+    prepared = _prepare(project, environment, options)
+    ctx = prepared.ctx
+    before_shared = len(ctx.warnings)
+    try:
+        shared = volumes.claims(ctx) + files.file_objects(ctx)
+    except DockyardError:
+        return None
+    shared_warnings = ctx.warnings[before_shared:]  # translate adds them after every service's
+    del ctx.warnings[before_shared:]
+    shared_keys = [_key(obj) for obj in shared]
+    shipped = {key: obj for key, obj in zip(shared_keys, shared) if key[0] in _SHIPPED_KINDS}
+    rank = {ctx.dns_names[name]: index for index, name in enumerate(prepared.order)}
+    names = sorted(project.services)
+    middle = len(names) // 2
+
+    def half(part: list[str]) -> tuple | None:
+        before = len(ctx.warnings)
+        objects, rendered_workloads, _ = _render_services(prepared, part)
+        return _written_half(objects, rendered_workloads, shipped, set(shared_keys), rank,
+                             [dataclasses.astuple(w) for w in ctx.warnings[before:]])
+
+    first, second = run_both(lambda: half(names[:middle]), lambda: half(names[middle:]))
+    if first is None or second is None or _has_marker(shared):
+        return None
+    keys = [*first[1], *second[1], *shared_keys]
+    if len(set(keys)) != len(keys) or any(k[0] in _SHIPPED_KINDS and k[1] in RESERVED_NAMES for k in keys):
+        return None
+    if not (first[3].isdisjoint(_config_map_names(second[1])) and second[3].isdisjoint(_config_map_names(first[1]))):
+        return None  # a pod uses a ConfigMap of the other half: its digest needs that half's content
+    from .serialize import yaml_documents
+
+    placed = [*first[0], *second[0], *zip((ordering.apply_key(o, rank) for o in shared), yaml_documents(shared))]
+    placed.sort(key=operator.itemgetter(0))  # stable: translate's order of objects, then apply_order's sort
+    warnings = (*ctx.warnings[:before_shared], *(RenderWarning(*w) for w in (*first[2], *second[2])), *shared_warnings)
+    return "".join(document for _, document in placed), warnings
+
+
+def _written_half(objects: list[dict[str, Any]], rendered_workloads: list[dict[str, Any]],
+                  shipped: dict[tuple[str, str], dict[str, Any]], shared_keys: set[tuple[str, str]],
+                  rank: dict[str, int], warnings: list[tuple]) -> tuple | None:
+    """((apply key, YAML document) per object, (kind, name) per object, warnings, ConfigMaps its pods
+    use that it could not see), or None when this half alone cannot decide its output."""
+    from .serialize import yaml_documents
+
+    keys = [_key(obj) for obj in objects]
+    if len(set(keys)) != len(keys) or not shared_keys.isdisjoint(keys):
+        return None
+    visible = {**shipped, **{key: obj for key, obj in zip(keys, objects) if key[0] in _SHIPPED_KINDS}}
+    missing: set[str] = set()  # used here, rendered by neither this half nor the project: the other half's?
+    for workload in rendered_workloads:
+        missing.update(name for name in files.referenced_config_maps(workload) if ("ConfigMap", name) not in visible)
+        files.stamp_content_digest(workload, visible)
+    if _has_marker(objects):
+        return None
+    placed = list(zip((ordering.apply_key(o, rank) for o in objects), yaml_documents(objects)))
+    return placed, keys, warnings, missing
+
+
+def _key(obj: dict[str, Any]) -> tuple[str, str]:
+    return obj["kind"], obj["metadata"]["name"]
+
+
+def _config_map_names(keys: list[tuple[str, str]]) -> set[str]:
+    return {name for kind, name in keys if kind == "ConfigMap"}
 
 
 # Objects every environment already holds (reconcile/environments.py, reconcile/digest.py).
@@ -239,12 +347,17 @@ def _refuse_duplicate_objects(ctx: Context, objects: list[dict[str, Any]]) -> No
                             f"(rendered for {' and '.join(owners)}); rename a service, volume, config or secret")
 
 
-def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
+def _has_marker(objects: list[dict[str, Any]]) -> bool:
+    """Whether an env-secret marker may be in ``objects`` (True may be wrong, False never is)."""
     try:  # one C-level pass over plain dicts/lists/strings, which marshal writes as UTF-8
         blob = marshal.dumps(objects)
-    except ValueError:  # a value marshal cannot write: the walk below decides
-        blob = None
-    if blob is not None and _MARKER_BYTES[0] not in blob and _MARKER_BYTES[1] not in blob:
+    except ValueError:  # a value marshal cannot write: the caller walks
+        return True
+    return _MARKER_BYTES[0] in blob or _MARKER_BYTES[1] in blob
+
+
+def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
+    if not _has_marker(objects):
         return
     for obj in objects:
         for path, _ in secretrefs.scan(obj, (obj["kind"], obj["metadata"]["name"])):
