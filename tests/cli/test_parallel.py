@@ -92,33 +92,37 @@ def test_small_outputs_are_not_split():
     assert _parallel.worth_splitting(1_000)
 
 
-def test_a_large_render_written_by_two_processes_is_the_single_process_output(tmp_path, monkeypatch, capsys):
+def test_a_large_render_made_by_two_processes_is_the_single_process_output(tmp_path, monkeypatch, capsys):
     from dockyard.cli import _fastpath
+    from dockyard.manifests import render
     from dockyard.manifests.serialize import dump
 
     services = "".join(
         f"  svc{i:03}:\n    image: app:{i}\n    ports: ['{8000 + i}:80']\n    environment: {{N: '{i}', TOKEN: '${{TOKEN}}'}}\n"
+        f"    stop_signal: SIGINT\n    env_file: [common.env]\n"
         for i in range(150)
     )
     (tmp_path / "compose.yaml").write_text("services:\n" + services)
+    (tmp_path / "common.env").write_text("LEVEL=debug\n")
     monkeypatch.chdir(tmp_path)
-    split: list[int] = []
-    real_both_halves = _parallel.both_halves
+    halves: list[bool] = []
+    real_yaml_in_halves = render.yaml_in_halves
 
-    def counting_both_halves(first, second):
-        split.append(1)
-        return real_both_halves(first, second)
+    def spying_yaml_in_halves(*args, **kwargs):
+        done = real_yaml_in_halves(*args, **kwargs)
+        halves.append(done is not None)
+        return done
 
-    monkeypatch.setattr(_parallel, "both_halves", counting_both_halves)
+    monkeypatch.setattr(render, "yaml_in_halves", spying_yaml_in_halves)
     assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
-    two_processes = capsys.readouterr().out
+    two_processes = capsys.readouterr()
     monkeypatch.setattr(_parallel, "worth_splitting", lambda items, threshold=200: False)
     assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
-    one_process = capsys.readouterr().out
-    assert split == [1]
-    assert two_processes == one_process
-    assert one_process.count("\nkind: Deployment\n") == 150
-    assert one_process == dump(_rendered_objects(tmp_path), "yaml")
+    one_process = capsys.readouterr()
+    assert halves == [True]
+    assert (two_processes.out, two_processes.err) == (one_process.out, one_process.err)
+    assert one_process.out.count("\nkind: Deployment\n") == 150 and one_process.err.count("stop_signal is not mapped") == 150
+    assert one_process.out == dump(_rendered_objects(tmp_path), "yaml")
 
 
 def _rendered_objects(directory):

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dockyard.manifests.result import Environment, Rendered
+    from dockyard.compose.model import Project
+    from dockyard.manifests.result import Environment, Rendered, RenderWarning
 
 
 def _pairs(items: list[str] | None, option: str) -> dict[str, str]:
@@ -88,19 +89,19 @@ def _environment(env: str, config: list[str] | None, config_file: list[str] | No
     )
 
 
-def rendered_from_options(
+def _loaded(
     files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
     secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
     allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
-) -> Rendered:
-    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
+) -> tuple[Any, Project, Environment, dict[str, str], tuple[str, ...]]:
+    """Parse options and load: (config details, project, environment, --var pairs, --env-file files)."""
     import dataclasses
     import os
 
     from dockyard.compose import ConfigDetails, ConfigFile, DiskSource, LoadOptions
     from dockyard.compose.environment import find_config_files
     from dockyard.manifests.names import dns_label
-    from dockyard.manifests.render import load_project, translate_loaded
+    from dockyard.manifests.render import load_project
 
     environment = _environment(env, config, config_file, secret_keys, allow)
     paths = find_config_files(files or [], project_directory or os.getcwd(), {}, DiskSource())
@@ -108,20 +109,62 @@ def rendered_from_options(
     details = ConfigDetails(working_dir=working_dir, config_files=[ConfigFile(p) for p in paths], environment={})
     load_options = LoadOptions(project_name=project_name, profiles=tuple(profiles or ()))
     pairs, dotenv_files = _pairs(variables, "--var"), tuple(env_files or ())
+    project = load_project(details, load_options, environment, pairs, dotenv_files)
+    environment = dataclasses.replace(environment, composition=dns_label(project.name))
+    return details, project, environment, pairs, dotenv_files
+
+
+def rendered_from_options(
+    files: list[str] | None, env: str, config: list[str] | None, config_file: list[str] | None,
+    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
+    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
+) -> Rendered:
+    """Everything ``render`` and ``plan`` share: parse options, load, translate (raises dockyard errors)."""
+    from dockyard.manifests.render import translate_loaded
+
     with _without_cyclic_gc():
-        project = load_project(details, load_options, environment, pairs, dotenv_files)
-        environment = dataclasses.replace(environment, composition=dns_label(project.name))
+        details, project, environment, pairs, dotenv_files = _loaded(
+            files, env, config, config_file, secret_keys, variables, profiles, allow, env_files, project_name,
+            project_directory)
         rendered = translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
         _left_for_exit(project)
         return rendered
 
 
-def print_warnings(rendered: Rendered) -> None:
+def _rendered_text(
+    files: list[str] | None, env: str, output: str, config: list[str] | None, config_file: list[str] | None,
+    secret_keys: list[str] | None, variables: list[str] | None, profiles: list[str] | None,
+    allow: list[str] | None, env_files: list[str] | None, project_name: str | None, project_directory: str | None,
+) -> tuple[str, tuple[RenderWarning, ...]]:
+    """What ``render`` prints: the objects' text and the warnings. A large project's YAML is
+    translated and written by two processes, half the services each (``manifests.render.yaml_in_halves``)."""
+    from dockyard.cli._parallel import in_two_processes, worth_splitting
+    from dockyard.manifests.render import translate_loaded, yaml_in_halves
+
+    with _without_cyclic_gc():
+        details, project, environment, pairs, dotenv_files = _loaded(
+            files, env, config, config_file, secret_keys, variables, profiles, allow, env_files, project_name,
+            project_directory)
+        _left_for_exit(project)
+        if output == "yaml" and worth_splitting(len(project.services), HALVES_FROM_SERVICES):
+            done = yaml_in_halves(details, project, environment, pairs, env_files=dotenv_files, run_both=in_two_processes)
+            if done is not None:
+                return done
+        rendered = translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
+        _left_for_exit(rendered)
+        return _serialised(rendered.objects, output), rendered.warnings
+
+
+HALVES_FROM_SERVICES = 64
+"""Projects with this many services are translated in two processes (a fork costs a few ms)."""
+
+
+def print_warnings(warnings: Sequence[RenderWarning]) -> None:
     """``warning: ...`` lines on stderr, as ``_common.warn`` prints them, in one write (stderr is
     line-buffered, or unbuffered under PYTHONUNBUFFERED: printing each line cost one or two system
     calls, up to 4,000 on 1,000 services)."""
-    if rendered.warnings:
-        sys.stderr.write("".join(f"warning: {warning}\n" for warning in rendered.warnings))
+    if warnings:
+        sys.stderr.write("".join(f"warning: {warning}\n" for warning in warnings))
         sys.stderr.flush()
 
 
@@ -147,9 +190,8 @@ def print_render(
     from dockyard.cli._common import reported_errors
 
     with reported_errors():
-        rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,
-                                         env_files, project_name, project_directory)
-    print_warnings(rendered)
-    sys.stdout.write(_serialised(rendered.objects, output))
+        text, warnings = _rendered_text(files, env, output, config, config_file, secret_keys, variables, profiles,
+                                        allow, env_files, project_name, project_directory)
+    print_warnings(warnings)
+    sys.stdout.write(text)
     sys.stdout.flush()
-    _left_for_exit(rendered)

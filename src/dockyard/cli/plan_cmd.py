@@ -141,7 +141,7 @@ def plan(
     with reported_errors():
         rendered = rendered_from_options(files, env, config, config_file, secret_keys, variables, profiles, allow,
                                          env_files, project_name, project_directory)
-    print_warnings(rendered)
+    print_warnings(rendered.warnings)
     console = Console(width=max(100, Console().width), soft_wrap=False)
     environment = rendered.environment
     console.print(f"Composition [bold]{environment.composition}[/] in environment [bold]{environment.name}[/] "
