@@ -84,16 +84,16 @@ def test_without_fork_both_halves_run_here(monkeypatch):
     monkeypatch.delattr(os, "fork")
     parent = os.getpid()
     assert both_halves(lambda: "a", lambda: str(os.getpid())) == f"a{parent}"
-    assert not _parallel.worth_splitting(10_000)
+    assert not _parallel.worth_splitting(10_000, 200)
 
 
 def test_small_outputs_are_not_split():
-    assert not _parallel.worth_splitting(10)
-    assert _parallel.worth_splitting(1_000)
+    assert not _parallel.worth_splitting(10, 200)
+    assert _parallel.worth_splitting(1_000, 200)
 
 
 def test_a_large_render_made_by_two_processes_is_the_single_process_output(tmp_path, monkeypatch, capsys):
-    from dockyard.cli import _fastpath
+    from dockyard.cli import _fastpath, _render
     from dockyard.manifests import render
     from dockyard.manifests.serialize import dump
 
@@ -105,6 +105,7 @@ def test_a_large_render_made_by_two_processes_is_the_single_process_output(tmp_p
     (tmp_path / "compose.yaml").write_text("services:\n" + services)
     (tmp_path / "common.env").write_text("LEVEL=debug\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_render, "HALVES_FROM_SERVICES", 100)
     halves: list[bool] = []
     real_yaml_in_halves = render.yaml_in_halves
 
@@ -116,7 +117,7 @@ def test_a_large_render_made_by_two_processes_is_the_single_process_output(tmp_p
     monkeypatch.setattr(render, "yaml_in_halves", spying_yaml_in_halves)
     assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
     two_processes = capsys.readouterr()
-    monkeypatch.setattr(_parallel, "worth_splitting", lambda items, threshold=200: False)
+    monkeypatch.setattr(_parallel, "worth_splitting", lambda items, threshold: False)
     assert _fastpath.run(["render", "--secret-keys", "TOKEN"]) == 0
     one_process = capsys.readouterr()
     assert halves == [True]

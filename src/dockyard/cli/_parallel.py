@@ -85,6 +85,6 @@ def _reap(pid: int, *, kill: bool) -> int:
             return -1
 
 
-def worth_splitting(items: int, threshold: int = 200) -> bool:
+def worth_splitting(items: int, threshold: int) -> bool:
     """Whether an output of ``items`` similar parts is large enough for two processes to pay off."""
     return items >= threshold and hasattr(os, "fork")
