@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/dockyard plan -f examples/shop/compose.yaml --secret-keys DB_PASSWORD
+	$(VENV)/bin/dockyard render -f examples/shop/compose.yaml --secret-keys DB_PASSWORD
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
