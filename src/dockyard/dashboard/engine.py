@@ -417,10 +417,10 @@ class Cluster:
             yield await asyncio.to_thread(self.events, env)
 
     async def _watch(self, api_version: str, kind: str, namespace: str, changed: asyncio.Event) -> None:
-        from dockyard.reconcile.client import _resource
+        from dockyard.reconcile.client import resource_class
 
         client = self._streams()
-        resource = _resource(api_version, kind)
+        resource = resource_class(api_version, kind)
         while True:
             try:
                 async for _event, _obj in client.watch(resource, namespace=namespace):

@@ -108,6 +108,12 @@ def _resource(api_version: str, kind: str, action: str | None = None) -> type:
     return type(kind + (action or "").capitalize(), (base,), {"_api_info": api_info})
 
 
+def resource_class(api_version: str, kind: str) -> type:
+    """The lightkube resource class this client uses for a kind, for a caller's own (async) client:
+    the dashboard watches with it."""
+    return _resource(api_version, kind)
+
+
 def _plain(obj: Any) -> dict:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
