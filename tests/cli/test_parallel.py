@@ -132,3 +132,14 @@ def _rendered_objects(directory):
     rendered = rendered_from_options([str(directory / "compose.yaml")], "dev", None, None, ["TOKEN"], None, None,
                                      None, None, None, None)
     return rendered.objects
+
+
+def test_without_a_writable_temporary_directory_both_halves_run_here(monkeypatch):
+    import tempfile
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_space)
+    parent = os.getpid()
+    assert _parallel.in_two_processes(lambda: 1, lambda: os.getpid()) == (1, parent)

@@ -37,7 +37,11 @@ def in_two_processes(first: Callable[[], T], second: Callable[[], U]) -> tuple[T
     tuples, lists, dicts, sets of those)."""
     if not hasattr(os, "fork"):
         return first(), second()
-    with tempfile.TemporaryFile() as spool:
+    try:
+        spool = tempfile.TemporaryFile()  # unlinked at once: nothing is left behind, whatever happens
+    except OSError:  # no writable temporary directory
+        return first(), second()
+    with spool:
         try:
             pid = os.fork()
         except OSError:
