@@ -143,3 +143,18 @@ def test_without_a_writable_temporary_directory_both_halves_run_here(monkeypatch
     monkeypatch.setattr(tempfile, "TemporaryFile", no_space)
     parent = os.getpid()
     assert _parallel.in_two_processes(lambda: 1, lambda: os.getpid()) == (1, parent)
+
+
+def test_the_child_prints_nothing(capfd):
+    import sys
+
+    def second() -> str:
+        print("from the child")
+        print("to stderr", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return "b"
+
+    parent = os.getpid()
+    assert both_halves(lambda: "a", lambda: second() if os.getpid() != parent else "b") == "ab"
+    assert capfd.readouterr() == ("", "")

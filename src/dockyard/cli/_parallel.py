@@ -62,6 +62,9 @@ def in_two_processes(first: Callable[[], T], second: Callable[[], U]) -> tuple[T
 def _child(compute: Callable[[], object], fd: int) -> None:
     code = 1
     try:
+        quiet = os.open(os.devnull, os.O_WRONLY)  # whatever it might print, only the parent speaks
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
         view = memoryview(marshal.dumps(compute()))
         while view:
             view = view[os.write(fd, view):]
