@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import TypeVar
@@ -65,6 +66,7 @@ def _child(compute: Callable[[], object], fd: int) -> None:
         quiet = os.open(os.devnull, os.O_WRONLY)  # whatever it might print, only the parent speaks
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)
+        sys.stdout = sys.stderr = open(quiet, "w", closefd=False)  # the streams may not be fds 1 and 2
         view = memoryview(marshal.dumps(compute()))
         while view:
             view = view[os.write(fd, view):]
