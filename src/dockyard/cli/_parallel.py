@@ -1,22 +1,24 @@
-"""Write a large output with two processes: this one and a forked copy.
+"""Two halves of a large job at once: this process and a forked copy of it.
 
-Serialising a 1,000-service project is a tenth to a sixth of a ``config`` or ``render`` run, and
-the halves of its output are independent: ``both_halves`` writes the second half in a child
-process (a ``fork``: it already holds the loaded objects, nothing is copied up front) while this
-process writes the first, then appends the child's text. The child only computes: it never
-prints, never touches the cluster, and leaves with ``os._exit`` (no exit handlers, no flushing of
-inherited buffers). Anything unusual (no ``fork`` on this platform, a failed fork, a child that
-fails or dies) makes this process write the second half itself, so the output never depends on
-the child: the same bytes, only sooner when the child succeeds.
+``dockyard render`` of a large project translates and writes half of the services in a child
+process (a ``fork``: it already holds the loaded project, nothing is copied up front) while this
+process does the other half (``manifests.translate.yaml_in_halves``); ``both_halves`` does the
+same for the halves of an output text. The child only computes: its stdout and stderr go to
+/dev/null, it never touches the cluster, it hands back plain data through an unlinked temporary
+file (``marshal``) and leaves with ``os._exit`` (no exit handlers, no flushing of inherited
+buffers). Anything unusual (no ``fork`` on this platform, no temporary file, a failed fork, a child
+that fails or dies) makes this process compute the second half itself, so the result never
+depends on the child: the same result, only sooner when the child succeeds.
 
 Only for pure functions of data already in memory; callers choose a size below which one
-process is faster than two (a fork costs a millisecond or two plus the pages both processes touch).
+process is faster than two (the fork, and the pages both processes then copy, cost a few ms).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -81,7 +83,7 @@ def _reap(pid: int, *, kill: bool) -> int:
     """The child's exit code (-signal when killed); ``kill`` stops it first."""
     if kill:
         try:
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
     while True:
