@@ -208,3 +208,13 @@ def test_parsing_with_the_collector_on_leaves_no_cyclic_garbage():
     gc.collect()
     parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
     assert gc.collect() == 0
+
+
+def test_parsing_with_the_collector_off_leaves_no_cyclic_garbage_either():
+    gc.collect()
+    gc.disable()
+    try:
+        parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
+    finally:
+        gc.enable()
+    assert gc.collect() == 0
