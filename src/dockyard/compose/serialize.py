@@ -300,6 +300,8 @@ class _OrderState:
     def child(self, key: str) -> _OrderState:
         state = self.children.get(key)
         if state is None:
+            if len(self.children) >= 4096:  # keys under ``*`` are the user's (service names): bounded as ``orders``
+                self.children.clear()
             nodes = tuple(c for node in self.nodes for c in (node.get(key), node.get("*")) if c is not None)
             state = self.children[key] = _OrderState.of(nodes)
         return state
