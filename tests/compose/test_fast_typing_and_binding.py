@@ -1,8 +1,8 @@
 """The fast paths of typing and binding keep the behaviour of the plain ones they replaced.
 
-``model._frozen`` writes ``__eq__``/``__hash__``/``__repr__`` itself and compiles ``__init__``
-on first use; ``bind`` converts only the keys a mapping has and builds objects through slot
-descriptors; ``canonical.typed`` fuses its passes and converts each duration/size text once;
+The model classes stay what ``@dataclass(frozen=True, slots=True)`` makes (a hand-written
+``__eq__``/``__hash__``/``__repr__`` was tried and reverted: these tests guard the contract);
+``bind`` converts only the keys a mapping has and builds objects through slot descriptors; ``canonical.typed`` fuses its passes and converts each duration/size text once;
 ``parse_volume`` splits plain specs without a character scan.
 """
 
