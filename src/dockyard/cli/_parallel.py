@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import signal
 import tempfile
 from collections.abc import Callable
 from typing import TypeVar
@@ -72,17 +73,14 @@ def _reap(pid: int, *, kill: bool) -> int:
     """The child's exit code (-signal when killed); ``kill`` stops it first."""
     if kill:
         try:
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            return os.waitstatus_to_exitcode(status)
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            return -1
+    try:  # a signal does not interrupt the wait (PEP 475: retried), unless its handler raises
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status)
 
 
 def worth_splitting(items: int, threshold: int) -> bool:
