@@ -155,8 +155,6 @@ class _NotPlainJSON(Exception):
     """A key or value of a type ``_json`` leaves to ``json.dumps``."""
 
 
-
-
 def _json(value: Any, newline: str, out: Callable[[str], Any], names: dict[str, str]) -> None:
     """A non-scalar is written item by item, a string or a scalar with its key in one piece;
     ``names`` caches each key's text (``"key": ``): rendered objects repeat few keys many times."""
