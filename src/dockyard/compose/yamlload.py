@@ -607,9 +607,10 @@ class _Builder:
         finally:
             self.positions = positions
         depth = len(path)
-        added = {key for key in source if key not in result}
+        added = [key for key in source if key not in result]  # in the source's order: a set's order varies per process
         for key in added:
             result[key] = source[key]
+        added = set(added)
         for where, mark in merged_positions.items():
             if where[depth] in added:
                 positions[where] = mark
