@@ -157,3 +157,27 @@ def test_a_bad_plain_spec_keeps_its_error(spec, error):
 def test_a_nul_in_a_volume_spec_still_ends_a_field_as_the_character_scan_reads_it():
     with pytest.raises(ComposeError, match="empty section between colons"):
         canonical.parse_volume("./x\0")
+
+
+def _outcome(parse, spec):
+    try:
+        return parse(spec)
+    except ComposeError as error:
+        return str(error)
+
+
+def test_parse_volume_gives_the_character_scans_fields_and_errors_for_random_specs():
+    import random
+
+    pieces = ["a", "bc", "/", ":", ".", "$", "{", "}", "${V}", "~", ",", "ro", "rw", "z", "nocopy", "rshared", "\\",
+              "\0", "C:", "é", "data", "/var/lib", " "]
+    rng = random.Random(3)
+    split = 0
+    for _ in range(30000):
+        spec = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 7)))
+        if len(spec) <= 2:
+            continue
+        scanned = _outcome(lambda s: canonical._scanned_volume(s, {"type": None, "source": "", "target": ""}), spec)
+        assert _outcome(canonical.parse_volume, spec) == scanned, spec
+        split += "$" not in spec and "\0" not in spec
+    assert split > 5000
