@@ -2,10 +2,11 @@
 
 The model classes stay what ``@dataclass(frozen=True, slots=True)`` makes (a hand-written
 ``__eq__``/``__hash__``/``__repr__`` was tried and reverted: these tests guard the contract);
-``bind`` converts only the keys a mapping has and builds objects through slot descriptors; ``canonical.typed`` fuses its passes and converts each duration/size text once;
-``parse_volume`` splits plain specs without a character scan; ``_port_range`` reads a single port
-without its pattern; ``resolve_plain`` answers durations, sizes and small ints without the
-timestamp and number rules.
+``bind`` converts only the keys a mapping has and builds objects through slot descriptors;
+``canonical.typed`` fuses its passes and converts each duration/size text once; ``parse_volume``
+splits plain specs without a character scan; ``_port_range`` reads a single port without its
+pattern; ``resolve_plain`` answers durations, sizes and small ints without the timestamp and
+number rules.
 """
 
 from __future__ import annotations
