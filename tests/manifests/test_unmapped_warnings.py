@@ -7,6 +7,7 @@ import pytest
 from dockyard.manifests.translate import UNMAPPED
 
 
-@pytest.mark.parametrize(("attr", "is_set"), [(attr, is_set) for attr, is_set, _ in UNMAPPED], ids=lambda v: str(v))
-def test_no_unmapped_rule_calls_an_absent_attribute_set(attr, is_set):
+@pytest.mark.parametrize("rule", UNMAPPED, ids=lambda rule: rule[0])
+def test_no_unmapped_rule_calls_an_absent_attribute_set(rule):
+    _, is_set, _ = rule
     assert not is_set(None)
