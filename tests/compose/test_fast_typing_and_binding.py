@@ -1,9 +1,12 @@
 """The fast paths of typing and binding keep the behaviour of the plain ones they replaced.
 
-``model._frozen`` writes ``__eq__``/``__hash__``/``__repr__`` itself and compiles ``__init__``
-on first use; ``bind`` converts only the keys a mapping has and builds objects through slot
-descriptors; ``canonical.typed`` fuses its passes and converts each duration/size text once;
-``parse_volume`` splits plain specs without a character scan.
+The model classes stay what ``@dataclass(frozen=True, slots=True)`` makes (a hand-written
+``__eq__``/``__hash__``/``__repr__`` was tried and reverted: these tests guard the contract);
+``bind`` converts only the keys a mapping has and builds objects through slot descriptors;
+``canonical.typed`` fuses its passes and converts each duration/size text once; ``parse_volume``
+splits plain specs without a character scan; ``_port_range`` reads a single port without its
+pattern; ``resolve_plain`` answers durations, sizes and small ints without the timestamp and
+number rules.
 """
 
 from __future__ import annotations
@@ -157,3 +160,72 @@ def test_a_bad_plain_spec_keeps_its_error(spec, error):
 def test_a_nul_in_a_volume_spec_still_ends_a_field_as_the_character_scan_reads_it():
     with pytest.raises(ComposeError, match="empty section between colons"):
         canonical.parse_volume("./x\0")
+
+
+def _outcome(parse, spec):
+    try:
+        return parse(spec)
+    except ComposeError as error:
+        return str(error)
+
+
+def test_parse_volume_gives_the_character_scans_fields_and_errors_for_random_specs():
+    import random
+
+    pieces = ["a", "bc", "/", ":", ".", "$", "{", "}", "${V}", "~", ",", "ro", "rw", "z", "nocopy", "rshared", "\\",
+              "\0", "C:", "é", "data", "/var/lib", " "]
+    rng = random.Random(3)
+    split = 0
+    for _ in range(30000):
+        spec = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 7)))
+        if len(spec) <= 2:
+            continue
+        scanned = _outcome(lambda s: canonical._scanned_volume(s, {"type": None, "source": "", "target": ""}), spec)
+        assert _outcome(canonical.parse_volume, spec) == scanned, spec
+        split += "$" not in spec and "\0" not in spec
+    assert split > 5000
+
+
+def _port_range_by_pattern(text, spec, path, what):
+    """``_port_range`` before its single-port shortcut: the pattern decides every text."""
+    match = canonical._PORT_RANGE.match(text)
+    if not match:
+        raise canonical._fail(path, f"invalid {what}: {text}" if text else f"no port specified: {spec}<empty>")
+    start = int(match.group(1))
+    end = int(match.group(2)) if match.group(2) else start
+    if start > 65535 or end > 65535:
+        raise canonical._fail(path, f"invalid {what}: {text}")
+    if end < start:
+        raise canonical._fail(path, f"invalid range specified for {what}: {text}")
+    return start, end
+
+
+def test_a_single_port_shortcut_gives_the_patterns_ports_and_errors():
+    import random
+
+    pieces = ["0", "1", "8", "80", "65535", "65536", "-", "٣", "²", "\n", " ", "a", ""]
+    rng = random.Random(4)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        args = (text, f"{text}:80", ("services", "web", "ports", 0), "hostPort")
+        assert _outcome(lambda _: canonical._port_range(*args), text) == _outcome(lambda _: _port_range_by_pattern(*args), text)
+
+
+def test_resolve_plain_types_digit_led_scalars_as_the_timestamp_and_number_rules_do():
+    import random
+
+    from dockyard.compose import yamlload
+
+    pieces = ["0", "1", "9", "12", "_", ".", "e", "E", "-", "+", "x", "o", "b", "f", "F", "s", "m", "h", "M", "Gi",
+              "Z", "T", "t", ":", " ", "٣", "1234567890", "99999999"]
+    rng = random.Random(6)
+    stamps = ["2001-12-14", "2001-1-4", "2001-12-14t21:59:43", "2001-12-14T21:59:43.10", "2001-12-14 21:59:43.1"]
+    for _ in range(50000):
+        if rng.random() < 0.2:  # timestamp-shaped: a date, maybe a time, maybe a zone (Z is a number's last letter)
+            text = rng.choice(stamps) + rng.choice(["", "Z", "z", "-05:00", "+1", "0Z", " Z", "s"])
+        else:
+            text = rng.choice("0123456789") + "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        stamp = yamlload._timestamp(text)
+        expected = stamp if stamp is not None else yamlload._number(text)
+        got = yamlload.resolve_plain(text)
+        assert (type(got), got) == (type(expected), expected), text

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
+from types import MappingProxyType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dockyard.compose.model import Deploy, Healthcheck, Port, Resources, ServiceVolume
 from dockyard.errors import TranslationError
@@ -91,3 +94,21 @@ def test_a_marker_that_reached_a_rendered_object_is_an_internal_error_naming_its
 @pytest.mark.parametrize("value", ["plain", "\ue002 other private use", Text("plain"), 1.5, None, True])
 def test_rendered_objects_without_markers_pass(value):
     _assert_no_marker(_context(), [{"kind": "Service", "metadata": {"name": "web"}, "spec": {"x": [value]}}])
+
+
+_texts = st.sampled_from(["", "plain", MARKED, f"a{MARKED}b", secretrefs.CLOSE, "\ue002", "é"])
+_leaves = st.none() | st.booleans() | st.integers(-2, 2) | st.floats(allow_nan=False) | _texts | st.builds(Text, _texts)
+_trees = st.recursive(_leaves, lambda inner: (
+    st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(_texts | st.integers(0, 2), inner, max_size=3)
+    | st.dictionaries(_texts, inner, max_size=3).map(MappingProxyType)
+    | st.frozensets(_texts, max_size=2) | st.builds(Plain, _texts)
+    | st.builds(lambda labels: Deploy(labels=labels), st.dictionaries(_texts, _texts, max_size=2))
+), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_trees, max_size=4))
+def test_the_many_values_check_says_yes_wherever_the_exact_walk_finds_a_marker(values):
+    if any(secretrefs.contains_marker(value) for value in values):
+        assert secretrefs.any_marker(values)

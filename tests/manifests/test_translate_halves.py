@@ -58,8 +58,7 @@ def both_paths(details: ConfigDetails, environment: Environment, run_both=in_tur
 def assert_same(details: ConfigDetails, environment: Environment) -> bool:
     """Assert the halves agree with translate; True when the halves decided (not None)."""
     expected, got = both_paths(details, environment)
-    if got is None:
-        assert isinstance(expected[0], str) or expected[0] is not None
+    if got is None:  # the halves left it to translate, whose outcome (text or error) is then the answer
         return False
     assert got == expected
     return True

@@ -86,14 +86,11 @@ def _reap(pid: int, *, kill: bool) -> int:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            return os.waitstatus_to_exitcode(status)
-        except InterruptedError:
-            continue
-        except ChildProcessError:
-            return -1
+    try:  # a signal does not interrupt the wait (PEP 475: retried), unless its handler raises
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return -1
+    return os.waitstatus_to_exitcode(status)
 
 
 def worth_splitting(items: int, threshold: int) -> bool:

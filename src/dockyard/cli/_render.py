@@ -160,6 +160,11 @@ HALVES_FROM_SERVICES = 200
 processes then copy cost as much as half the work up to ~150 services (render of generated files,
 one process vs two: 128 services 114 vs 115 ms, 256: 173 vs 152 ms, 512: 275 vs 232 ms)."""
 
+HALVES_FROM_OBJECTS = 2 * HALVES_FROM_SERVICES
+"""A YAML stream of this many objects, when the services were translated in one process, is
+written by two (``_serialised``). Set with the services' threshold (a service makes two objects or
+more), not measured on its own; 0e6482e had measured 200 objects when writing was all the child did."""
+
 
 def print_warnings(warnings: Sequence[RenderWarning]) -> None:
     """``warning: ...`` lines on stderr, as ``_common.warn`` prints them, in one write (stderr is
@@ -176,7 +181,7 @@ def _serialised(objects: tuple, output: str) -> str:
     from dockyard.cli._parallel import both_halves, worth_splitting
     from dockyard.manifests.serialize import dump
 
-    if output != "yaml" or not worth_splitting(len(objects), HALVES_FROM_SERVICES * 2):
+    if output != "yaml" or not worth_splitting(len(objects), HALVES_FROM_OBJECTS):
         return dump(objects, output)
     middle = len(objects) // 2
     return both_halves(lambda: dump(objects[:middle], output), lambda: dump(objects[middle:], output))

@@ -137,8 +137,8 @@ _constructors: dict[type, Callable[[dict], Any]] = {}
 
 
 def _make(cls: type, **values: Any) -> Any:
-    """``cls(**values)`` through ``_construct`` (``values`` names every field): a class built
-    only here never has its ``__init__`` compiled (see ``model._frozen``)."""
+    """``cls(**values)`` through ``_construct``, made once per class. ``values`` names every field:
+    a field added to the model must be given here (building fails with ``KeyError`` until it is)."""
     construct = _constructors.get(cls)
     if construct is None:
         construct = _constructors[cls] = _construct(cls)

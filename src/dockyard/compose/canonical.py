@@ -85,13 +85,18 @@ def parse_volume(spec: str) -> dict:
     parts = spec.split(":")
     if "$" not in spec and "\0" not in spec and not any(len(part) == 1 and part.isalpha() for part in parts[:-1]):
         # the common spec (no ${...}, no drive letter, no NUL, which the scan takes for the end): its
-        # colons are the separators, as in the character scan below, without a Python step per character
+        # colons are the separators, as in the character scan, without a Python step per character
         for index, part in enumerate(parts):
             error = _volume_field(":" if index < len(parts) - 1 else "\0", part, volume)
             if error:
                 raise ComposeError(f"invalid spec: {spec}: {error}")
         _volume_type(volume)
         return volume
+    return _scanned_volume(spec, volume)
+
+
+def _scanned_volume(spec: str, volume: dict) -> dict:
+    """``parse_volume`` for any spec longer than two characters, one character at a time."""
     buffer: list[str] = []
     depth = 0
     for i, char in enumerate(spec + "\0"):

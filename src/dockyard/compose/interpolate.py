@@ -2,8 +2,9 @@
 
 compose-go's ``interpolation.Interpolate``: keys are never interpolated, only string values; a value
 found at a path of the cast table (``services.*.deploy.replicas``, ...) is converted after
-substitution. Cast patterns are compiled into a small trie walked alongside the data, so a large
-file costs one dictionary lookup per node rather than one pattern match per node and pattern.
+substitution. Cast patterns are compiled into a small deterministic automaton walked alongside the
+data, so a large file costs one dictionary lookup per node rather than one pattern match per node and
+pattern.
 
 Errors keep the reference's wording (``error while interpolating services.web.environment.X: ...``
 and ``invalid interpolation format for ...``) and add file, line and column from the YAML positions.
@@ -92,7 +93,8 @@ class _State:
 
 
 _NO_KEY = object()  # equal to no pattern segment: stepping with it follows the wildcards only
-_automata: dict[int, tuple[Mapping[str, Cast], _State | None]] = {}
+_automata: dict[int, tuple[Mapping[str, Cast], _State | None]] = {}  # id(casts) -> (casts, its automaton)
+_AUTOMATA_KEPT = 16  # the loader uses one table; a caller making a table per call must not grow this forever
 
 
 def _automaton(casts: Mapping[str, Cast]) -> _State | None:
@@ -100,6 +102,8 @@ def _automaton(casts: Mapping[str, Cast]) -> _State | None:
     known = _automata.get(id(casts))
     if known is not None and known[0] is casts:
         return known[1]
+    if len(_automata) >= _AUTOMATA_KEPT:
+        _automata.clear()
     memo: dict[tuple[int, ...], _State | None] = {}
 
     def state_of(nodes: list[dict]) -> _State | None:

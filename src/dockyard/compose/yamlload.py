@@ -72,14 +72,8 @@ class ParsedFile:
 
 def parse_yaml(text: str, file: str) -> ParsedFile:
     """Parse ``text`` (the content of ``file``) into a ParsedFile; raise YAMLError for any bad input."""
-    with _gc_paused() as collecting:
-        events = _events(text, file)
-        documents = _Builder(events, file).documents()
-    if not collecting:
-        # The caller runs without the cyclic collector (the CLI's fast path, which frees nothing
-        # before exit): hand the event objects, one or two per node, to it as one unreachable cycle
-        # instead of freeing them one by one here.
-        events.append(events)
+    with _gc_paused():
+        documents = _Builder(_events(text, file), file).documents()
     if not documents:
         return ParsedFile(file, {}, _Positions(file, {}), frozenset(), frozenset())
     first, *rest = documents
@@ -247,15 +241,12 @@ _DEPTH_STEP = {
 
 
 @contextmanager
-def _gc_paused() -> Iterator[bool]:
-    """Building tens of thousands of containers triggers the cyclic GC over and over; none are garbage yet.
-
-    Yields whether the collector was on.
-    """
+def _gc_paused() -> Iterator[None]:
+    """Building tens of thousands of containers triggers the cyclic GC over and over; none are garbage yet."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield was_enabled
+        yield
     finally:
         if was_enabled:
             gc.enable()
@@ -616,9 +607,10 @@ class _Builder:
         finally:
             self.positions = positions
         depth = len(path)
-        added = {key for key in source if key not in result}
+        added = [key for key in source if key not in result]  # in the source's order: a set's order varies per process
         for key in added:
             result[key] = source[key]
+        added = set(added)
         for where, mark in merged_positions.items():
             if where[depth] in added:
                 positions[where] = mark

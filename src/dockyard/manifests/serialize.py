@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z_/][-A-Za-z0-9_./@+=,]*(?::[-A-Za-z0-9_./@+=,]+)*$")
@@ -138,79 +138,12 @@ def yaml_documents(objects: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def to_json(objects: Iterable[dict[str, Any]]) -> str:
-    """``json.dumps(document, indent=2, ensure_ascii=False)``, byte for byte, written by ``_json``:
-    with ``indent`` the stdlib uses its generic pure-Python encoder, which took most of
-    ``render -o json``'s time. A tree with another type is left to ``json.dumps``."""
-    document = {"apiVersion": "v1", "kind": "List", "items": list(objects)}
-    parts: list[str] = []
-    try:
-        _json(document, "\n", parts.append, {})
-    except _NotPlainJSON:
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    parts.append("\n")
-    return "".join(parts)
+    """``json.dumps(document, indent=2, ensure_ascii=False)``, byte for byte, by compose's JSON writer
+    (with ``indent`` the stdlib uses its generic pure-Python encoder, which took most of
+    ``render -o json``'s time)."""
+    from dockyard.compose.serialize import indented_json
 
-
-class _NotPlainJSON(Exception):
-    """A key or value of a type ``_json`` leaves to ``json.dumps``."""
-
-
-
-
-def _json(value: Any, newline: str, out: Callable[[str], Any], names: dict[str, str]) -> None:
-    """A non-scalar is written item by item, a string or a scalar with its key in one piece;
-    ``names`` caches each key's text (``"key": ``): rendered objects repeat few keys many times."""
-    inner = newline + "  "
-    comma = "," + inner
-    if type(value) is dict:
-        separator = "{" + inner
-        for key, item in value.items():
-            name = names.get(key)
-            if name is None:
-                if type(key) is not str:
-                    raise _NotPlainJSON
-                name = names[key] = _json_string(key) + ": "
-            kind = type(item)
-            if kind is str:
-                out(f"{separator}{name}{_json_string(item)}")
-            elif (kind is dict or kind is list) and item:
-                out(separator + name)
-                _json(item, inner, out, names)
-            else:
-                out(f"{separator}{name}{_json_scalar(item)}")
-            separator = comma
-        out(newline + "}")
-    else:
-        separator = "[" + inner
-        for item in value:
-            kind = type(item)
-            if kind is str:
-                out(separator + _json_string(item))
-            elif (kind is dict or kind is list) and item:
-                out(separator)
-                _json(item, inner, out, names)
-            else:
-                out(separator + _json_scalar(item))
-            separator = comma
-        out(newline + "]")
-
-
-def _json_scalar(value: Any) -> str:
-    """A scalar or an empty container (``json.dumps``'s text for it)."""
-    kind = type(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is int:
-        return int.__repr__(value)
-    if kind is float:
-        return json.dumps(value)
-    if kind is dict and not value:
-        return "{}"
-    if kind is list and not value:
-        return "[]"
-    raise _NotPlainJSON
+    return indented_json({"apiVersion": "v1", "kind": "List", "items": list(objects)}, sort_keys=False) + "\n"
 
 
 def dump(objects: Iterable[dict[str, Any]], output: str = "yaml") -> str:

@@ -113,3 +113,13 @@ def test_any_project_prints_as_json_like_the_two_pass_path_and_stays_unchanged(t
     assert tree == before
     reference = go_struct_rules(_printable(config_tree(tree)))
     assert printed == json.dumps(reference, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def test_a_long_lived_process_printing_many_projects_keeps_a_bounded_order_cache():
+    from dockyard.compose.serialize import _OrderState
+
+    for index in range(5000):
+        to_yaml({"services": {f"svc{index}": {"image": "x", f"zz{index}": 1}}})
+    assert all(len(state.children) <= 4096 and len(state.orders) <= 4096 for state in _OrderState.interned.values())
+    assert to_yaml({"services": {"web": {"ports": [{"target": 1, "mode": "host"}], "image": "x"}}}) == (
+        "services:\n  web:\n    image: x\n    ports:\n      - mode: host\n        target: 1\n")

@@ -1,4 +1,4 @@
-"""``serialize.indented_json`` prints exactly what ``json.dumps(indent=2, sort_keys=True,
+"""``serialize.indented_json`` prints exactly what ``json.dumps(indent=2, sort_keys=sort_keys,
 ensure_ascii=False)`` prints, for any tree of JSON values (it only exists to be faster)."""
 
 from __future__ import annotations
@@ -38,3 +38,9 @@ def test_special_floats_unicode_and_escapes_print_like_the_stdlib():
 def test_trees_with_other_types_are_left_to_the_stdlib():
     tree = {"ports": (1, 2), "ints": {3: "three", 1: "one"}, "nested": {None: True}}
     assert indented_json(tree) == json.dumps(tree, indent=2, sort_keys=True, ensure_ascii=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(trees)
+def test_any_json_tree_prints_like_the_stdlib_in_its_own_key_order_too(tree):
+    assert indented_json(tree, sort_keys=False) == json.dumps(tree, indent=2, ensure_ascii=False)

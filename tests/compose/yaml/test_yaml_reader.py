@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import math
 
 import pytest
@@ -208,3 +209,24 @@ def test_parsing_with_the_collector_on_leaves_no_cyclic_garbage():
     gc.collect()
     parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
     assert gc.collect() == 0
+
+
+def test_parsing_with_the_collector_off_leaves_no_cyclic_garbage_either():
+    gc.collect()
+    gc.disable()
+    try:
+        parse_yaml("services:\n  web:\n    image: x\n    ports: ['80:80']\n", "t.yaml")
+    finally:
+        gc.enable()
+    assert gc.collect() == 0
+
+
+def test_merged_keys_keep_the_order_of_their_source_in_every_process():
+    import subprocess
+    import sys
+
+    script = ("from dockyard.compose.yamlload import parse_yaml; "
+              "print(list(parse_yaml('a: &a {p: 1, q: 2, r: 3, s: 4, u: 5}\\nb: {t: 0, <<: *a, q: 9}\\n', 't.yaml').data['b']))")
+    printed = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(4)}
+    assert printed == {"['t', 'p', 'q', 'r', 's', 'u']\n"}
