@@ -251,8 +251,8 @@ def yaml_in_halves(project: Project, environment: Environment, *, options: Rende
     exact output, because builders depend on the whole project only through those steps.
 
     ``None`` when the halves might depend on each other (an object name rendered twice, a reserved
-    name, a ConfigMap a pod uses that its half does not render, a marker in an object, an error in
-    the project-level objects): the caller then runs ``translate``, which decides, and raises the
+    name, a pod using a ConfigMap the other half renders, a marker in an object, an error in the
+    project-level objects): the caller then runs ``translate``, which decides, and raises the
     error it would raise anyway. An error while rendering a half is raised as ``translate`` would:
     the first half's first, else the second half's (``run_both`` recomputes a failed call)."""
     prepared = _prepare(project, environment, options)
