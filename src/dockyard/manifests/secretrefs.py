@@ -84,7 +84,7 @@ class SecretEnv:
 
     def env_var(self, name: str, value: str) -> dict[str, Any]:
         # every env value of every service comes through here: most hold no marker, so no regex runs
-        if OPEN not in value:
+        if not has_marker(value):
             return {"name": name, "value": escape_expansion(value)}
         key = whole_key(value)
         if key is not None:
@@ -94,7 +94,7 @@ class SecretEnv:
 
     def expandable(self, text: str) -> str:
         """A string Kubernetes expands (env value, command, args) with secrets as ``$(HELPER)``."""
-        if OPEN not in text:
+        if not has_marker(text):
             return escape_expansion(text)
         pieces = _MARKER.split(text)  # literal, key, literal, key, ..., literal
         out = []
@@ -104,7 +104,7 @@ class SecretEnv:
 
     def shell(self, text: str) -> str:
         """A shell command string with secrets read from the helper variables."""
-        if OPEN not in text:
+        if not has_marker(text):
             return text
         return _MARKER.sub(lambda m: "${" + self._helper(m.group(1)) + "}", text)
 
@@ -151,7 +151,7 @@ def contains_marker(value: Any, skip: frozenset[str] = frozenset()) -> bool:
     """
     kind = type(value)
     if kind is str:
-        return OPEN in value or CLOSE in value
+        return _marked(value)
     shape, names = _SHAPES.get(kind) or _shape(kind)
     if shape == "dataclass":
         strings = []
@@ -238,7 +238,7 @@ def any_marker(values: Iterable[Any]) -> bool:
 def scan(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Every (compose path, string) under ``value`` that holds a marker (dataclasses, mappings, sequences)."""
     if isinstance(value, str):
-        if OPEN in value or CLOSE in value:
+        if _marked(value):
             yield path, value
     elif isinstance(value, bytes | bytearray | int | float | bool) or value is None:
         return
