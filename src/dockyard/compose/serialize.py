@@ -319,13 +319,8 @@ def _shaped(value: Any, state: _OrderState) -> Any:
         return [_shaped(v, inner) for v in value]
     if not isinstance(value, dict):
         return _printable(value)
-    rank = state.rank
-    if rank is None:
-        keys = sorted(value)
-    else:
-        keys = sorted((k for k in value if k in rank), key=rank.__getitem__) + sorted(k for k in value if k not in rank)
     child = state.child
-    return {k: _shaped(value[k], child(k)) for k in keys}
+    return {k: _shaped(value[k], child(k)) for k in state.ordered(value)}
 
 
 def _yaml_shape(tree: dict) -> dict:
