@@ -18,7 +18,7 @@ from typing import Any
 
 from dockyard.compose.location import Location
 from dockyard.compose.template import Lookup, substitute_with_unset
-from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP
+from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, linked
 from dockyard.errors import ComposeErrors, InterpolationError, InvalidTemplateError, MissingRequiredError
 
 __all__ = ["interpolate"]
@@ -123,15 +123,6 @@ def _automaton(casts: Mapping[str, Cast]) -> _State | None:
     return root
 
 
-def _path(link: tuple | None, last: Any = _NO_KEY) -> tuple:
-    """The tree path of a ``(parent link, key)`` chain and a last key: built only for an error message."""
-    parts = [] if last is _NO_KEY else [last]
-    while link is not None:
-        link, key = link
-        parts.append(key)
-    return tuple(reversed(parts))
-
-
 class _Walker:
     """Containers are walked with their path as a ``(parent link, key)`` chain, turned into a tuple
     only when an error needs it, and values are dispatched on their exact type: most values of a
@@ -199,11 +190,11 @@ class _Walker:
             try:
                 text, unset = substitute_with_unset(text, self.lookup)
             except InvalidTemplateError as error:
-                path = _path(link, key)
+                path = _where(link, key)
                 self.errors.append(self.located(InvalidTemplateError, _invalid_format(path, error), path, error))
                 return text
             except MissingRequiredError as error:
-                path = _path(link, key)
+                path = _where(link, key)
                 self.errors.append(self.located(MissingRequiredError, _while(path, error.message), path, error))
                 return text
             if self.on_unset is not None:
@@ -215,7 +206,7 @@ class _Walker:
         try:
             return cast(text)
         except ValueError as error:
-            path = _path(link, key)
+            path = _where(link, key)
             message = _while(path, f"failed to cast to expected type: {error}")
             self.errors.append(self.located(InterpolationError, message, path))
             return text
@@ -232,6 +223,12 @@ class _Walker:
 
 
 _SCALARS = frozenset({int, float, bool, type(None)})
+
+
+def _where(link: tuple | None, key: Any) -> tuple:
+    """The path of the string ``_Walker.string`` was given: ``key`` under ``link``, or ``link`` itself
+    (``_NO_KEY``: a string reached through ``value``, whose link already ends with its key)."""
+    return linked(link if key is _NO_KEY else (link, key))
 
 
 def _dotted(path: tuple) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from dockyard.compose.tree import Path
+from dockyard.compose.tree import Path, dotted, linked
 from dockyard.errors import ComposeError
 
 Merger = Callable[[Any, Any, Path], Any]
@@ -292,11 +292,7 @@ def _unique_entries(entries: list, indexer: Indexer, link: tuple) -> list:
     try:
         keys = [indexer(entry, _UNNAMED) for entry in entries]  # the entry's path only matters in an error
     except ComposeError:
-        parts = []
-        while link is not None:
-            link, key = link
-            parts.append(str(key))
-        where = Path(".".join(reversed(parts)))
+        where = Path(dotted(linked(link)))
         for i, entry in enumerate(entries):
             indexer(entry, where.next(f"[{i}]"))  # raises again, naming the entry
         raise

@@ -44,3 +44,13 @@ class Path(str):
 def dotted(parts: tuple[str | int, ...] | list[str | int]) -> str:
     """Render a concrete location (with real list indexes) as users read it: ``services.web.ports.0``."""
     return SEP.join(str(p) for p in parts)
+
+
+def linked(link: tuple | None) -> tuple[str | int, ...]:
+    """The concrete path of a ``(parent link, key)`` chain: the hot walkers (interpolation,
+    consistency checks, unicity) carry a path that way and spell it out only for an error."""
+    parts = []
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    return tuple(reversed(parts))

@@ -23,7 +23,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 from dockyard.compose.location import Location, placed
-from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted
+from dockyard.compose.tree import ANY_INDEX, ANY_KEY, SEP, dotted, linked
 from dockyard.errors import ValidationError
 
 TreePath = tuple[str | int, ...]
@@ -132,7 +132,7 @@ def _object_problems(data: Any) -> Iterator[tuple[TreePath, str]]:
     for rule, found in zip(CHECKS.values(), matches):
         for link, value in found:
             if rule(value, ""):
-                path = _path(link)
+                path = linked(link)
                 yield path, rule(value, dotted(path))
 
 
@@ -167,14 +167,6 @@ def _visit(value: Any, node: dict, link: tuple | None, matches: list[list]) -> N
         elif isinstance(value, list) and part in (ANY_KEY, ANY_INDEX):
             for index, item in enumerate(value):
                 _visit(item, child, (link, index), matches)
-
-
-def _path(link: tuple | None) -> TreePath:
-    parts = []
-    while link is not None:
-        link, key = link
-        parts.append(key)
-    return tuple(reversed(parts))
 
 
 def _is_mapping(value: Any) -> bool:
