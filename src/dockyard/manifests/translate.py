@@ -180,7 +180,7 @@ class _Prepared:
     """Steps 1-2 and what the per-service step needs from the whole project."""
 
     ctx: Context
-    order: list[str]  # service_order
+    workload_rank: dict[str, int]  # a workload's name -> its service's place in service_order
     alias_dns: dict[str, list[str]]
 
 
@@ -190,7 +190,8 @@ def _prepare(project: Project, environment: Environment, options: RenderOptions)
     _refuse_misplaced_secrets(ctx)
     _warn_project(ctx)
     order = ordering.service_order(ctx, project)
-    return _Prepared(ctx, order, services.alias_names(ctx, services.aliases(ctx)))
+    rank = {ctx.dns_names[name]: index for index, name in enumerate(order)}
+    return _Prepared(ctx, rank, services.alias_names(ctx, services.aliases(ctx)))
 
 
 def _render_services(prepared: _Prepared, names: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, ServiceRender]]:
@@ -226,13 +227,12 @@ def translate(project: Project, environment: Environment, *, options: RenderOpti
     ctx = prepared.ctx
     objects, rendered_workloads, renders = _render_services(prepared, sorted(project.services))
     objects += volumes.claims(ctx) + files.file_objects(ctx)
-    shipped = {(o["kind"], o["metadata"]["name"]): o for o in objects if o["kind"] in _SHIPPED_KINDS}
+    shipped = {_key(o): o for o in objects if o["kind"] in _SHIPPED_KINDS}
     _refuse_reserved_names(ctx, shipped)
     _refuse_duplicate_objects(ctx, objects)
     for workload in rendered_workloads:
         files.stamp_content_digest(workload, shipped)
-    rank = {ctx.dns_names[name]: index for index, name in enumerate(prepared.order)}
-    ordered = ordering.apply_order(objects, rank)
+    ordered = ordering.apply_order(objects, prepared.workload_rank)
     _assert_no_marker(ctx, ordered)
     return Rendered(environment=environment, objects=tuple(ordered), services=renders, warnings=tuple(ctx.warnings))
 
@@ -266,7 +266,7 @@ def yaml_in_halves(project: Project, environment: Environment, *, options: Rende
     del ctx.warnings[before_shared:]
     shared_keys = [_key(obj) for obj in shared]
     shipped = {key: obj for key, obj in zip(shared_keys, shared) if key[0] in _SHIPPED_KINDS}
-    rank = {ctx.dns_names[name]: index for index, name in enumerate(prepared.order)}
+    rank = prepared.workload_rank
     names = sorted(project.services)
     middle = len(names) // 2
 
@@ -334,12 +334,11 @@ def _refuse_reserved_names(ctx: Context, shipped: dict[tuple[str, str], dict[str
 
 def _refuse_duplicate_objects(ctx: Context, objects: list[dict[str, Any]]) -> None:
     """Two different objects under one kind and name would overwrite each other when applied."""
-    keys = [(obj["kind"], obj["metadata"]["name"]) for obj in objects]
+    keys = [_key(obj) for obj in objects]
     if len(set(keys)) == len(keys):  # the usual case, decided in C: no name is taken twice
         return
     seen: dict[tuple[str, str], dict[str, Any]] = {}
-    for obj in objects:
-        key = (obj["kind"], obj["metadata"]["name"])
+    for key, obj in zip(keys, objects):
         other = seen.setdefault(key, obj)
         if other is not obj and other != obj:
             owners = sorted({o["metadata"]["labels"].get(LABEL_SERVICE, "the project") for o in (other, obj)})
@@ -360,5 +359,5 @@ def _assert_no_marker(ctx: Context, objects: list[dict[str, Any]]) -> None:
     if not _has_marker(objects):
         return
     for obj in objects:
-        for path, _ in secretrefs.scan(obj, (obj["kind"], obj["metadata"]["name"])):
+        for path, _ in secretrefs.scan(obj, _key(obj)):
             raise ctx.error(path, "internal error: an env-secret reference reached a rendered object; please report this")
