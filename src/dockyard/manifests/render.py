@@ -231,10 +231,8 @@ def render(details: Any, load_options: Any, environment: Environment, variables:
 def translate_loaded(details: Any, project: Project, environment: Environment, variables: Mapping[str, str] = {},
                      options: RenderOptions = RenderOptions(), *, env_files: Sequence[str] = ()) -> Rendered:
     """``translate`` a project ``load_project`` returned, with its env-config references and unset variables."""
-    if options.config_references is None:
-        options = dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
-    rendered = translate(project, environment, options=options)
-    unset = unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
+    rendered = translate(project, environment, options=_with_references(details, project, environment, options))
+    unset = _unset(details, project, environment, variables, env_files)
     return dataclasses.replace(rendered, warnings=unset + rendered.warnings) if unset else rendered
 
 
@@ -243,12 +241,20 @@ def yaml_in_halves(details: Any, project: Project, environment: Environment, var
                    run_both: RunBoth) -> tuple[str, tuple[RenderWarning, ...]] | None:
     """``to_yaml(translate_loaded(...).objects)`` and its warnings, the services translated and written
     in two halves by ``run_both`` (``translate.yaml_in_halves``); None: use ``translate_loaded``."""
-    if options.config_references is None:
-        options = dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
+    options = _with_references(details, project, environment, options)
     done = translate_in_halves(project, environment, options=options, run_both=run_both)
     if done is None:
         return None
     text, warnings = done
-    unset = unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
-    return text, unset + warnings
+    return text, _unset(details, project, environment, variables, env_files) + warnings
 
+
+def _with_references(details: Any, project: Project, environment: Environment, options: RenderOptions) -> RenderOptions:
+    if options.config_references is not None:
+        return options
+    return dataclasses.replace(options, config_references=config_references(details, project, frozenset(environment.config)))
+
+
+def _unset(details: Any, project: Project, environment: Environment, variables: Mapping[str, str],
+           env_files: Sequence[str]) -> tuple[RenderWarning, ...]:
+    return unset_variables(details, project, interpolation_environment(details, environment, variables, env_files))
