@@ -1,4 +1,4 @@
-"""``both_halves``: the second half comes from a forked child, and the output never depends on it."""
+"""``in_two_processes``: the second result comes from a forked child, and the result never depends on it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import signal
 import pytest
 
 from dockyard.cli import _parallel
-from dockyard.cli._parallel import both_halves
+from dockyard.cli._parallel import in_two_processes
 
 
-def test_the_second_half_is_computed_by_another_process_and_appended():
+def test_the_second_result_is_computed_by_another_process():
     parent = os.getpid()
-    text = both_halves(lambda: f"first by {os.getpid()}\n", lambda: f"second by {os.getpid()}\n")
-    first, second = text.splitlines()
+    first, second = in_two_processes(lambda: f"first by {os.getpid()}", lambda: f"second by {os.getpid()}")
     assert first == f"first by {parent}"
     assert second.startswith("second by ") and second != f"second by {parent}"
 
@@ -37,7 +36,7 @@ def test_a_result_marshal_cannot_carry_is_computed_here_instead():
 
 def test_non_ascii_text_and_a_half_larger_than_a_pipe_buffer_arrive_whole():
     big = "é€𝄞 " * 200_000
-    assert both_halves(lambda: "head\n", lambda: big) == "head\n" + big
+    assert in_two_processes(lambda: "head\n", lambda: big) == ("head\n", big)
 
 
 def test_a_failing_child_makes_this_process_compute_the_second_half():
@@ -48,7 +47,7 @@ def test_a_failing_child_makes_this_process_compute_the_second_half():
             raise RuntimeError("only in the child")
         return "recomputed here"
 
-    assert both_halves(lambda: "a ", second) == "a recomputed here"
+    assert in_two_processes(lambda: "a ", second) == ("a ", "recomputed here")
 
 
 def test_a_child_killed_by_a_signal_makes_this_process_compute_the_second_half():
@@ -59,7 +58,7 @@ def test_a_child_killed_by_a_signal_makes_this_process_compute_the_second_half()
             os.kill(os.getpid(), signal.SIGKILL)
         return "recomputed here"
 
-    assert both_halves(lambda: "a ", second) == "a recomputed here"
+    assert in_two_processes(lambda: "a ", second) == ("a ", "recomputed here")
 
 
 def test_an_error_in_the_first_half_propagates_and_leaves_no_child_behind():
@@ -67,7 +66,7 @@ def test_an_error_in_the_first_half_propagates_and_leaves_no_child_behind():
         raise ValueError("bad first half")
 
     with pytest.raises(ValueError, match="bad first half"):
-        both_halves(first, lambda: "never needed")
+        in_two_processes(first, lambda: "never needed")
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
 
@@ -77,13 +76,13 @@ def test_an_error_of_the_second_half_surfaces_from_this_process():
         raise KeyError("missing")
 
     with pytest.raises(KeyError, match="missing"):
-        both_halves(lambda: "a", second)
+        in_two_processes(lambda: "a", second)
 
 
-def test_without_fork_both_halves_run_here(monkeypatch):
+def test_without_fork_both_calls_run_here(monkeypatch):
     monkeypatch.delattr(os, "fork")
     parent = os.getpid()
-    assert both_halves(lambda: "a", lambda: str(os.getpid())) == f"a{parent}"
+    assert in_two_processes(lambda: "a", lambda: os.getpid()) == ("a", parent)
     assert not _parallel.worth_splitting(10_000, 200)
 
 
@@ -134,7 +133,7 @@ def _rendered_objects(directory):
     return rendered.objects
 
 
-def test_without_a_writable_temporary_directory_both_halves_run_here(monkeypatch):
+def test_without_a_writable_temporary_directory_both_calls_run_here(monkeypatch):
     import tempfile
 
     def no_space(*args, **kwargs):
@@ -156,5 +155,5 @@ def test_the_child_prints_nothing(capfd):
         return "b"
 
     parent = os.getpid()
-    assert both_halves(lambda: "a", lambda: second() if os.getpid() != parent else "b") == "ab"
+    assert in_two_processes(lambda: "a", lambda: second() if os.getpid() != parent else "b") == ("a", "b")
     assert capfd.readouterr() == ("", "")

@@ -2,8 +2,7 @@
 
 ``dockyard render`` of a large project translates and writes half of the services in a child
 process (a ``fork``: it already holds the loaded project, nothing is copied up front) while this
-process does the other half (``manifests.translate.yaml_in_halves``); ``both_halves`` does the
-same for the halves of an output text. The child only computes: its stdout and stderr go to
+process does the other half (``manifests.translate.yaml_in_halves``). The child only computes: its stdout and stderr go to
 /dev/null, it never touches the cluster, it hands back plain data through an unlinked temporary
 file (``marshal``) and leaves with ``os._exit`` (no exit handlers, no flushing of inherited
 buffers). Anything unusual (no ``fork`` on this platform, no temporary file, a failed fork, a child
@@ -26,12 +25,6 @@ from typing import TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
-
-
-def both_halves(first: Callable[[], str], second: Callable[[], str]) -> str:
-    """``first() + second()``, with ``second()`` computed in a forked child while ``first()`` runs here."""
-    head, tail = in_two_processes(first, second)
-    return head + tail
 
 
 def in_two_processes(first: Callable[[], T], second: Callable[[], U]) -> tuple[T, U]:

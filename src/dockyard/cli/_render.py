@@ -140,6 +140,7 @@ def _rendered_text(
     translated and written by two processes, half the services each (``manifests.render.yaml_in_halves``)."""
     from dockyard.cli._parallel import in_two_processes, worth_splitting
     from dockyard.manifests.render import translate_loaded, yaml_in_halves
+    from dockyard.manifests.serialize import dump
 
     with _without_cyclic_gc():
         details, project, environment, pairs, dotenv_files = _loaded(
@@ -152,19 +153,13 @@ def _rendered_text(
                 return done
         rendered = translate_loaded(details, project, environment, pairs, env_files=dotenv_files)
         _left_for_exit(rendered)
-        return _serialised(rendered.objects, output), rendered.warnings
+        return dump(rendered.objects, output), rendered.warnings
 
 
 HALVES_FROM_SERVICES = 200
 """Projects with this many services are translated in two processes: the fork and the pages both
 processes then copy cost as much as half the work up to ~150 services (render of generated files,
 one process vs two: 128 services 114 vs 115 ms, 256: 173 vs 152 ms, 512: 275 vs 232 ms)."""
-
-HALVES_FROM_OBJECTS = 2 * HALVES_FROM_SERVICES
-"""A YAML stream of this many objects, when the services were translated in one process, is
-written by two (``_serialised``). Set with the services' threshold (a service makes two objects or
-more), not measured on its own; 0e6482e had measured 200 objects when writing was all the child did."""
-
 
 def print_warnings(warnings: Sequence[RenderWarning]) -> None:
     """``warning: ...`` lines on stderr, as ``_common.warn`` prints them, in one write (stderr is
@@ -173,18 +168,6 @@ def print_warnings(warnings: Sequence[RenderWarning]) -> None:
     if warnings:
         sys.stderr.write("".join(f"warning: {warning}\n" for warning in warnings))
         sys.stderr.flush()
-
-
-def _serialised(objects: tuple, output: str) -> str:
-    """``dump(objects, output)``; a long YAML stream is written by two processes, a half each
-    (the YAML of a list of objects is the YAML of its halves, one after the other)."""
-    from dockyard.cli._parallel import both_halves, worth_splitting
-    from dockyard.manifests.serialize import dump
-
-    if output != "yaml" or not worth_splitting(len(objects), HALVES_FROM_OBJECTS):
-        return dump(objects, output)
-    middle = len(objects) // 2
-    return both_halves(lambda: dump(objects[:middle], output), lambda: dump(objects[middle:], output))
 
 
 def print_render(
