@@ -54,6 +54,14 @@ def messages(notices, kind=None) -> list[str]:
     return [n.message for n in notices if kind is None or n.kind == kind]
 
 
+async def ready_db(kube, **deployment_fields) -> tuple[int, str]:
+    """A ``db`` Service on a free local port number (target 5432) and its Deployment: (port, its ready pod)."""
+    port = free_port()
+    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
+    kube.store_put(deployment("db", **deployment_fields))
+    return port, (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+
+
 async def test_bytes_go_both_ways_between_the_local_port_and_the_ready_pod_behind_the_service(kube, dev, forwarder):
     port = free_port()
     kube.store_put(service("db", [{"name": "pg", "port": port, "targetPort": "postgres"}]))
@@ -72,10 +80,7 @@ async def test_bytes_go_both_ways_between_the_local_port_and_the_ready_pod_behin
 
 
 async def test_a_busy_local_port_moves_the_forward_to_the_next_free_one_and_says_so(kube, dev, forwarder, notices):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    await eventually(lambda: ready_pods(kube, "db"), "a ready db pod")
+    port, _ = await ready_db(kube)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", port))
         busy.listen()
@@ -102,10 +107,7 @@ def test_two_services_on_the_same_port_number_get_that_port_and_the_next_free_on
 
 
 async def test_a_rollout_moves_new_connections_to_the_new_pod(kube, dev, forwarder, notices):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db", image="postgres:16"))
-    old = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    port, old = await ready_db(kube, image="postgres:16")
     f = forwarder()
     await f.start()
     try:
@@ -142,10 +144,7 @@ async def test_a_connection_waits_for_a_ready_pod_and_says_so_once(kube, dev, fo
 
 async def test_a_dropped_stream_ends_that_connection_with_a_message_and_the_next_one_works(
         kube, dev, forwarder, notices, transport):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    pod = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    port, pod = await ready_db(kube)
     f = forwarder()
     await f.start()
     try:
@@ -163,10 +162,7 @@ async def test_a_dropped_stream_ends_that_connection_with_a_message_and_the_next
 
 
 async def test_a_pod_the_api_server_no_longer_knows_is_reported_and_forgotten(kube, dev, forwarder, notices):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    pod = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    port, pod = await ready_db(kube)
     f = forwarder()
     f.poll = 3600  # the background refresh stays out of it: the failed open itself re-resolves
     await f.start()
@@ -182,10 +178,7 @@ async def test_a_pod_the_api_server_no_longer_knows_is_reported_and_forgotten(ku
 
 
 async def test_closing_stops_the_listeners_and_ends_open_connections(kube, dev, forwarder):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    await eventually(lambda: ready_pods(kube, "db"), "a ready db pod")
+    port, _ = await ready_db(kube)
     f = forwarder()
     await f.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -223,10 +216,7 @@ async def test_a_missing_environment_or_service_is_a_clear_error(kube, client, t
 
 
 async def test_a_failing_pod_lookup_is_said_once_and_the_forward_keeps_its_pod(kube, dev, forwarder, notices):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    pod = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    port, pod = await ready_db(kube)
     f = forwarder()
     await f.start()
     try:
@@ -243,10 +233,7 @@ async def test_a_failing_pod_lookup_is_said_once_and_the_forward_keeps_its_pod(k
 
 
 async def test_a_deleted_pod_is_replaced_and_new_connections_reach_its_successor(kube, dev, forwarder, notices):
-    port = free_port()
-    kube.store_put(service("db", [{"port": port, "targetPort": 5432}]))
-    kube.store_put(deployment("db"))
-    old = (await eventually(lambda: ready_pods(kube, "db"), "a ready db pod"))[0]
+    port, old = await ready_db(kube)
     f = forwarder()
     await f.start()
     try:
